@@ -1,0 +1,19 @@
+"""Provider and admin accounts: login, logout, password reset."""
+
+from flask import Blueprint, Flask
+
+from matcher.extensions import login_manager
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app: Flask) -> None:
+    """Bind Flask-Login and tell it how to load a user from the session."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    from matcher.auth import sessions
+
+    login_manager.user_loader(sessions.load_user)
+
+
+from matcher.auth import routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Click commands of the `certmatch` CLI, one module per area."""

@@ -1,0 +1,54 @@
+"""SQLModel tables; importing this package registers every table on the metadata."""
+
+from matcher.models.accounts import AuditLog, Role, User
+from matcher.models.base import utcnow
+from matcher.models.offers import LeadOffer, MatchRun, OfferStatus, Quote, QuoteStatus, Rating
+from matcher.models.outbox import OutboxJob, OutboxMessage, OutboxStatus
+from matcher.models.providers import (
+    AccreditationBody,
+    AccreditationScope,
+    Affiliation,
+    ConsultantPackage,
+    EvidenceFile,
+    Provider,
+    ProviderCountry,
+    ProviderKind,
+    ProviderSector,
+    ProviderStandard,
+    ProviderStatus,
+    Qualification,
+    TravelPolicy,
+)
+from matcher.models.requests import OPEN_STATUSES, QuoteRequest, RequestStatus
+
+__all__ = [
+    "OPEN_STATUSES",
+    "AccreditationBody",
+    "AccreditationScope",
+    "Affiliation",
+    "AuditLog",
+    "ConsultantPackage",
+    "EvidenceFile",
+    "LeadOffer",
+    "MatchRun",
+    "OfferStatus",
+    "OutboxJob",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Provider",
+    "ProviderCountry",
+    "ProviderKind",
+    "ProviderSector",
+    "ProviderStandard",
+    "ProviderStatus",
+    "Qualification",
+    "Quote",
+    "QuoteRequest",
+    "QuoteStatus",
+    "Rating",
+    "RequestStatus",
+    "Role",
+    "TravelPolicy",
+    "User",
+    "utcnow",
+]

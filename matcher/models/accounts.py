@@ -1,0 +1,42 @@
+"""People who log in, and the audit trail of what admins did."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from matcher.models.base import created_at_field, timestamp_field
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PROVIDER = "provider"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=16)
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    # Rotated at login and logout: older session cookies stop working.
+    session_nonce: str = Field(max_length=64)
+    email_confirmed_at: datetime | None = timestamp_field()
+    last_login_at: datetime | None = timestamp_field()
+    totp_secret: str | None = Field(default=None, max_length=64)
+    created_at: datetime = created_at_field()
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    action: str = Field(max_length=48)
+    object_type: str = Field(max_length=32)
+    object_id: int = Field(index=True)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = created_at_field()

@@ -1,0 +1,7 @@
+"""The provider area: join, lead inbox, leads, profile."""
+
+from flask import Blueprint
+
+bp = Blueprint("provider", __name__, url_prefix="/provider")
+
+from matcher.provider import routes  # noqa: E402,F401

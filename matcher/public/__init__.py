@@ -1,0 +1,7 @@
+"""The business side: landing page, request form, private request pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from matcher.public import routes  # noqa: E402,F401

@@ -1,0 +1,85 @@
+"""Send outbox mail: at most once per row, even when the job runs twice."""
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import col, select, update
+
+from matcher.db import transaction
+from matcher.mailer import deliver, smtp_configured
+from matcher.models import OutboxMessage, OutboxStatus, utcnow
+from workers.runtime import with_app_context
+
+log = logging.getLogger(__name__)
+
+SENDING = "sending"
+# A claim older than this belonged to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+@with_app_context
+def send_mail(message_id: int) -> str:
+    """Deliver outbox message `message_id` unless it was already sent; return what happened."""
+    if not smtp_configured():
+        with transaction() as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+                .values(status="held")
+            )
+        return "held"
+    if not _claim(message_id):
+        return "skipped"
+    with transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+    try:
+        deliver(message)
+    except Exception as exc:
+        _release(message_id, error=f"{type(exc).__name__}: {exc}"[:500])
+        log.warning("mail %s not delivered: %s", message_id, type(exc).__name__)
+        raise
+    with transaction() as session:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
+        )
+    return "sent"
+
+
+def _claim(message_id: int) -> bool:
+    # A conditional UPDATE is atomic: of two workers running the same job, one wins.
+    now = utcnow()
+    with transaction() as session:
+        claimed = session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+            .values(
+                status=SENDING,
+                enqueued_at=now,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        return claimed.rowcount == 1
+
+
+def _release(message_id: int, *, error: str) -> None:
+    with transaction() as session:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(status=OutboxStatus.FAILED, last_error=error)
+        )
+
+
+def stale_sending_ids(session, now) -> list[int]:
+    """Messages claimed by a worker that never finished."""
+    return list(
+        session.exec(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == SENDING)
+            .where(col(OutboxMessage.enqueued_at) < now - STALE_CLAIM)
+        )
+    )

@@ -1,0 +1,55 @@
+"""Long-running worker and cron loops that outlive Redis outages."""
+
+import logging
+import time
+
+from flask import Flask
+from redis.exceptions import RedisError
+from rq import Worker
+from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
+
+from matcher.queue import get_queue, get_redis
+from workers.schedule import periodic_jobs
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> None:
+    """Work the app's queues; when Redis drops, wait and reconnect instead of dying."""
+    backoff = 1.0
+    while True:
+        try:
+            queues = [get_queue(name) for name in app.config["QUEUE_NAMES"]]
+            worker = Worker(queues, connection=get_redis())
+            worker.work(burst=burst, logging_level="INFO")
+            return
+        except (RedisError, OSError) as exc:
+            if burst:
+                raise
+            log.warning("worker lost Redis (%s); retrying in %.0fs", type(exc).__name__, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def run_cron(app: Flask) -> None:
+    """Run RQ's CronScheduler; RQ 3's scheduler exits when Redis drops, so restart it."""
+    backoff = 1.0
+    while True:
+        scheduler = CronScheduler(connection=get_redis())
+        for func, options in periodic_jobs(app):
+            scheduler.register(func, queue_name="default", **options)
+        try:
+            scheduler.start()
+            return  # start() returns only after SIGINT/SIGTERM
+        except (RedisError, OSError) as exc:
+            log.warning("cron lost Redis (%s); restarting in %.0fs", type(exc).__name__, backoff)
+        except (KeyboardInterrupt, StopRequested):
+            return
+        try:
+            time.sleep(backoff)
+        except (KeyboardInterrupt, StopRequested):
+            return
+        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

@@ -1,0 +1,14 @@
+"""The periodic jobs `certmatch cron` puts on the queues."""
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from workers.outbox import sweep_outbox
+
+
+def periodic_jobs(app: Flask) -> list[tuple[Callable, dict]]:
+    """Return (job function, CronScheduler.register options) for every periodic job."""
+    return [
+        (sweep_outbox, {"interval": app.config["OUTBOX_SWEEP_INTERVAL_SECONDS"]}),
+    ]
