@@ -1,0 +1,1 @@
+"""Admin views of requests and their matches (built with the matching engine)."""
