@@ -13,8 +13,12 @@ from sqlmodel import Session, create_engine
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes."""
+def make_engine(url: str, *, immediate: bool = True) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes.
+
+    immediate=False keeps SQLite's deferred transactions: for read-mostly tools (tests,
+    benchmarks) that must not hold the write lock while they look.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -37,10 +41,10 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):
+    def _begin(conn):
         # Take the write lock up front: a deferred transaction that later upgrades to a
         # writer fails with "database is locked" instead of waiting for the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -2,7 +2,7 @@
 
 import phonenumbers
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import SelectChoice, ValidationError
 
 NUL_MESSAGE = "This contains characters we cannot accept. Please retype it."
 
@@ -46,3 +46,8 @@ def phone_validator(country_field: str = "country"):
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     return _check
+
+
+def choice_list(items) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(str(value), label) for value, label in items]

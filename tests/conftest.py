@@ -184,11 +184,19 @@ def client(app):
 
 @pytest.fixture
 def db(app):
-    """A session for arranging and inspecting data directly."""
+    """A session for arranging and inspecting data directly.
+
+    Its SQLite transactions are deferred, so a look at the data never holds the write lock
+    that the app and its workers need (still: commit or roll back before running jobs).
+    """
     from sqlmodel import Session
 
-    with app.app_context(), Session(app.extensions["certmatch.engine"]) as session:
+    from matcher.db import make_engine
+
+    engine = make_engine(app.config["DATABASE_URL"], immediate=False)
+    with app.app_context(), Session(engine) as session:
         yield session
+    engine.dispose()
 
 
 def run_jobs(app) -> None:

@@ -21,7 +21,7 @@ from wtforms.validators import (
 )
 
 from matcher import reference
-from matcher.forms import SafeForm, phone_validator, strip_filter
+from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -30,13 +30,12 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _country_choices():
-    return [("", "Choose a country")] + list(reference.countries().items())
+    return choice_list([("", "Choose a country"), *reference.countries().items()])
 
 
 def _sector_choices():
-    return [("", "Choose your sector")] + [
-        (str(code), f"{code}. {name}") for code, name in reference.iaf_sectors().items()
-    ]
+    sectors = [(code, f"{code}. {name}") for code, name in reference.iaf_sectors().items()]
+    return choice_list([("", "Choose your sector"), *sectors])
 
 
 class QuoteRequestForm(SafeForm):
@@ -82,22 +81,22 @@ class QuoteRequestForm(SafeForm):
     standards = MultiCheckboxField(
         "Standards",
         [DataRequired("Choose at least one standard.")],
-        choices=list(reference.STANDARDS.items()),
+        choices=choice_list(reference.STANDARDS.items()),
     )
     service = RadioField(
         "What do you need?",
         [DataRequired("Choose what you need.")],
-        choices=list(reference.SERVICES.items()),
+        choices=choice_list(reference.SERVICES.items()),
     )
     certification_status = RadioField(
         "Where are you now?",
         [DataRequired("Tell us where you are.")],
-        choices=list(reference.CERTIFICATION_STATUSES.items()),
+        choices=choice_list(reference.CERTIFICATION_STATUSES.items()),
     )
     timeline = SelectField(
         "When do you want to be certified?",
         [DataRequired("Choose a timeline.")],
-        choices=[("", "Choose a timeline"), *reference.TIMELINES.items()],
+        choices=choice_list([("", "Choose a timeline"), *reference.TIMELINES.items()]),
     )
     current_consultant = StringField(
         "Consultant already helping you (optional)",
