@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 import redis
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -173,8 +174,22 @@ def app(database_url, redis_url, smtp_sink):
     _empty_tables(engine)
     _flush_redis(redis_url)
     smtp_sink.messages.clear()
+    application.test_client_class = IsolatedClient
     yield application
     engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context (and so a fresh `g`).
+
+    Without it, requests made while the `db` fixture's app context is pushed would share
+    that context's `g`: the logged-in user and the request's database session would leak
+    from one request (or one client) to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -1,10 +1,273 @@
-"""Admin views (issue 3 builds them)."""
+"""Admin console: providers by status, decisions, evidence, accreditation bodies, outbox."""
 
-from flask import abort
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
-from matcher.admin import bp
+from matcher import accreditation, providers
+from matcher.admin import bp, queries
+from matcher.admin.forms import (
+    DECISION_LABELS,
+    BodyForm,
+    BodyStatusForm,
+    ChangesForm,
+    DecisionForm,
+    EmptyForm,
+    ProviderFilterForm,
+)
+from matcher.auth.guards import admin_required
+from matcher.db import get_session
+from matcher.dispatch import enqueue_outbox_rows
+from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path
+from matcher.models import (
+    AccreditationBody,
+    AuditLog,
+    OutboxMessage,
+    OutboxStatus,
+    Provider,
+    utcnow,
+)
+from matcher.reference import STANDARDS, countries, iaf_sectors
 
 
 @bp.get("/")
+@admin_required
 def dashboard():
-    abort(404)
+    session = get_session()
+    mail = queries.mail_counts(session)
+    return render_template(
+        "admin/dashboard.html",
+        counts=queries.status_counts(session),
+        pending_changes=queries.pending_change_count(session),
+        failed_mail=mail.get(OutboxStatus.FAILED, 0),
+        pending_mail=mail.get(OutboxStatus.PENDING, 0),
+    )
+
+
+@bp.get("/providers", endpoint="providers")
+@admin_required
+def provider_list():
+    form = ProviderFilterForm(request.args)
+    form.standard.choices = [("", "Any standard"), *STANDARDS.items()]
+    filters = {"q": "", "status": "", "kind": "", "country": "", "standard": ""}
+    if form.validate():
+        filters = {name: form[name].data or "" for name in filters}
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = queries.search_providers(get_session(), page=page, **filters)
+    return render_template(
+        "admin/providers.html",
+        form=form,
+        providers=rows,
+        total=total,
+        page=page,
+        page_size=queries.PAGE_SIZE,
+        filters=filters,
+    )
+
+
+@bp.get("/providers/<int:provider_id>")
+@admin_required
+def provider_detail(provider_id: int):
+    return _render_detail(_provider_or_404(provider_id))
+
+
+def _render_detail(provider: Provider, *, decision_form=None, changes_form=None, status=200):
+    session = get_session()
+    body = queries.body_of(session, provider)
+    pending_body = None
+    if provider.pending_changes and provider.pending_changes.get("accreditation_body_id"):
+        pending_body = session.get(
+            AccreditationBody, provider.pending_changes["accreditation_body_id"]
+        )
+    return render_template(
+        "admin/provider.html",
+        provider=provider,
+        coverage=providers.coverage(session, provider),
+        affiliations=providers.affiliations(session, provider),
+        qualifications=providers.qualifications(session, provider),
+        account=providers.account_for(session, provider),
+        evidence=queries.evidence_of(session, provider),
+        evidence_kinds=EVIDENCE_KINDS,
+        body=body,
+        body_usable=accreditation.body_is_usable(body),
+        pending_body=pending_body,
+        warnings=accreditation.expiry_warnings(provider, today=utcnow().date()),
+        trail=providers.audit_trail(session, provider),
+        actions=_allowed_actions(provider),
+        decision_form=decision_form or DecisionForm(),
+        changes_form=changes_form or ChangesForm(),
+        standards=STANDARDS,
+        sectors=iaf_sectors(),
+        country_names=countries(),
+    ), status
+
+
+def _allowed_actions(provider: Provider) -> list[tuple[str, str]]:
+    return [
+        (action, DECISION_LABELS[action])
+        for action, (allowed, _) in providers.DECISIONS.items()
+        if provider.status in allowed
+    ]
+
+
+@bp.post("/providers/<int:provider_id>/decision")
+@admin_required
+def decide(provider_id: int):
+    provider = _provider_or_404(provider_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _render_detail(provider, decision_form=form, status=422)
+    session = get_session()
+    try:
+        providers.decide(
+            session,
+            provider,
+            action=form.action.data,
+            reason=form.reason.data,
+            actor_id=current_user.id,
+        )
+    except providers.DecisionError as exc:
+        session.rollback()
+        form.action.errors.append(str(exc))
+        return _render_detail(provider, decision_form=form, status=409)
+    session.commit()
+    flash(f"{provider.name} is now {provider.status}. The provider has been told.", "success")
+    return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
+
+
+@bp.post("/providers/<int:provider_id>/changes")
+@admin_required
+def review_changes(provider_id: int):
+    provider = _provider_or_404(provider_id)
+    form = ChangesForm()
+    if not form.validate_on_submit():
+        return _render_detail(provider, changes_form=form, status=422)
+    session = get_session()
+    try:
+        if form.action.data == "approve":
+            providers.apply_pending_changes(session, provider, actor_id=current_user.id)
+        else:
+            providers.discard_pending_changes(
+                session, provider, reason=form.reason.data or "", actor_id=current_user.id
+            )
+    except providers.DecisionError as exc:
+        session.rollback()
+        form.reason.errors.append(str(exc))
+        return _render_detail(provider, changes_form=form, status=409)
+    session.commit()
+    flash(
+        "The accreditation changes are "
+        + ("live." if form.action.data == "approve" else "refused."),
+        "success",
+    )
+    return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
+
+
+@bp.get("/providers/<int:provider_id>/evidence/<int:evidence_id>")
+@admin_required
+def evidence_download(provider_id: int, evidence_id: int):
+    evidence = evidence_for_provider(get_session(), provider_id, evidence_id)
+    if evidence is None or not evidence_path(evidence).is_file():
+        abort(404)
+    return send_file(
+        evidence_path(evidence),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+    )
+
+
+@bp.route("/bodies", methods=["GET", "POST"])
+@admin_required
+def bodies():
+    session = get_session()
+    form = BodyForm()
+    status = 200
+    if form.validate_on_submit():
+        if accreditation.find_body(session, form.acronym.data):
+            form.acronym.errors.append("A body with this acronym already exists.")
+            status = 422
+        else:
+            body = AccreditationBody(
+                acronym=form.acronym.data, name=form.name.data, country=form.country.data or None
+            )
+            session.add(body)
+            session.flush()
+            _audit_body(session, body, "add_body")
+            session.commit()
+            flash(f"{body.acronym} added to the recognised bodies.", "success")
+            return redirect(url_for("admin.bodies"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "admin/bodies.html",
+        form=form,
+        bodies=accreditation.all_bodies(session),
+        status_form=BodyStatusForm(),
+    ), status
+
+
+@bp.post("/bodies/<int:body_id>/status")
+@admin_required
+def body_status(body_id: int):
+    session = get_session()
+    body = session.get(AccreditationBody, body_id)
+    if body is None:
+        abort(404)
+    form = BodyStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    body.suspended = form.suspended.data == "1"
+    session.add(body)
+    _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
+    session.commit()
+    flash(f"{body.acronym} is {'suspended' if body.suspended else 'recognised again'}.", "success")
+    return redirect(url_for("admin.bodies"), code=303)
+
+
+def _audit_body(session, body: AccreditationBody, action: str) -> None:
+    session.add(
+        AuditLog(
+            actor_id=current_user.id,
+            action=action,
+            object_type="accreditation_body",
+            object_id=body.id,
+        )
+    )
+    session.flush()
+
+
+@bp.get("/mail")
+@admin_required
+def mail():
+    session = get_session()
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "admin/mail.html",
+        messages=queries.outbox(session, page=page),
+        counts=queries.mail_counts(session),
+        page=page,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/mail/<int:message_id>/resend")
+@admin_required
+def mail_resend(message_id: int):
+    session = get_session()
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    queries.reset_for_resend(session, message)
+    session.commit()
+    enqueue_outbox_rows([("mail", message.id)])
+    flash(f"Mail to {message.to_email} queued again.", "success")
+    return redirect(url_for("admin.mail"), code=303)
+
+
+def _provider_or_404(provider_id: int) -> Provider:
+    provider = get_session().get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    return provider

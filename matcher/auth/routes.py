@@ -1,15 +1,94 @@
-"""Login and logout (issue 3 builds the real accounts)."""
+"""Login, logout and password reset: thin views over matcher.accounts."""
 
-from flask import abort, redirect, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
 
+from matcher import accounts
 from matcher.auth import bp
+from matcher.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from matcher.db import get_session
+from matcher.extensions import limiter
+from matcher.models import Role
+
+
+def login_limit() -> str:
+    """The configured limit for login, join and reset POSTs."""
+    return current_app.config["RATE_LIMIT_LOGIN"]
+
+
+def home_for(user) -> str:
+    """Where a user lands after logging in."""
+    return url_for("admin.dashboard") if user.role == Role.ADMIN else url_for("provider.inbox")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login():
-    abort(404)
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user), code=303)
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+    session = get_session()
+    user = accounts.authenticate(session, form.email.data, form.password.data)
+    if user is None:
+        # One message for an unknown e-mail and a wrong password: no account probing.
+        form.password.errors.append("Wrong e-mail or password.")
+        return render_template("auth/login.html", form=form), 422
+    if user.email_confirmed_at is None:
+        form.email.errors.append(
+            "Please confirm your e-mail address first: follow the link we sent you."
+        )
+        return render_template("auth/login.html", form=form), 422
+    accounts.start_session(session, user)
+    session.commit()
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")) or home_for(user), code=303)
 
 
 @bp.post("/logout")
 def logout():
-    return redirect(url_for("public.landing"))
+    if current_user.is_authenticated:
+        session = get_session()
+        accounts.end_session(session, current_user)
+        session.commit()
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        session = get_session()
+        accounts.send_password_reset(session, form.email.data)
+        session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def reset_password(token: str):
+    session = get_session()
+    user = accounts.user_for_reset_token(session, token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = NewPasswordForm(email=user.email)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/reset_password.html", form=form, user=user), status
+    accounts.set_password(session, user, form.password.data)
+    session.commit()
+    logout_user()
+    flash("Your password is set. Please log in.", "success")
+    return redirect(url_for("auth.login"), code=303)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
@@ -28,6 +29,19 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = timestamp_field()
     totp_secret: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
+
+    # Flask-Login's user protocol. The id carries the nonce, so rotating it ends old sessions.
+    is_authenticated: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    def get_id(self) -> str:
+        """The session identity: "<id>:<nonce>"."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
 
 class AuditLog(SQLModel, table=True):

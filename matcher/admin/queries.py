@@ -1,0 +1,124 @@
+"""Read-only queries of the admin console, and the outbox resend action."""
+
+from sqlmodel import Session, case, col, func, or_, select
+
+from matcher.models import (
+    AccreditationBody,
+    EvidenceFile,
+    OutboxMessage,
+    OutboxStatus,
+    Provider,
+    ProviderCountry,
+    ProviderStandard,
+    ProviderStatus,
+)
+
+PAGE_SIZE = 50
+
+
+def status_counts(session: Session) -> list[tuple[str, int]]:
+    """How many providers are in each status, pending first."""
+    rows = session.exec(select(Provider.status, func.count()).group_by(Provider.status)).all()
+    found = {status: number for status, number in rows}
+    return [(status.value, found.get(status.value, 0)) for status in ProviderStatus]
+
+
+def pending_change_count(session: Session) -> int:
+    """Providers with accreditation or scope changes awaiting review."""
+    return session.exec(
+        select(func.count()).select_from(Provider).where(col(Provider.pending_changes).is_not(None))
+    ).one()
+
+
+def search_providers(
+    session: Session,
+    *,
+    q: str = "",
+    status: str = "",
+    kind: str = "",
+    country: str = "",
+    standard: str = "",
+    page: int = 1,
+) -> tuple[list[Provider], int]:
+    """Providers matching the filters, pending first then oldest first; and the total count."""
+    query = select(Provider)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(Provider.name).like(like), func.lower(Provider.email).like(like))
+        )
+    if status:
+        query = query.where(Provider.status == status)
+    if kind:
+        query = query.where(Provider.kind == kind)
+    if country:
+        query = query.where(
+            col(Provider.id).in_(
+                select(ProviderCountry.provider_id).where(
+                    ProviderCountry.country == country.upper()
+                )
+            )
+        )
+    if standard:
+        query = query.where(
+            col(Provider.id).in_(
+                select(ProviderStandard.provider_id).where(ProviderStandard.standard == standard)
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    pending_first = case((col(Provider.status) == ProviderStatus.PENDING, 0), else_=1)
+    rows = session.exec(
+        query.order_by(pending_first, col(Provider.created_at), col(Provider.id))
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def evidence_of(session: Session, provider: Provider) -> list[EvidenceFile]:
+    """Every evidence file of a provider, newest first."""
+    return list(
+        session.exec(
+            select(EvidenceFile)
+            .where(EvidenceFile.provider_id == provider.id)
+            .order_by(col(EvidenceFile.uploaded_at).desc())
+        )
+    )
+
+
+def body_of(session: Session, provider: Provider) -> AccreditationBody | None:
+    """The provider's accreditation body, if any."""
+    if provider.accreditation_body_id is None:
+        return None
+    return session.get(AccreditationBody, provider.accreditation_body_id)
+
+
+def outbox(session: Session, *, page: int = 1) -> list[OutboxMessage]:
+    """Outbox messages: failed first, then newest first."""
+    failed_first = case((col(OutboxMessage.status) == OutboxStatus.FAILED, 0), else_=1)
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .order_by(failed_first, col(OutboxMessage.created_at).desc(), col(OutboxMessage.id))
+            .offset((max(page, 1) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
+
+
+def mail_counts(session: Session) -> dict[str, int]:
+    """Outbox messages per status."""
+    rows = session.exec(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {status: number for status, number in rows}
+
+
+def reset_for_resend(session: Session, message: OutboxMessage) -> None:
+    """Make a mail sendable again: pending, no attempts; flush only (the caller enqueues)."""
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.last_error = None
+    message.enqueued_at = None
+    session.add(message)
+    session.flush()

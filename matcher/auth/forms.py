@@ -1,0 +1,60 @@
+"""Login and password forms."""
+
+from wtforms import EmailField, PasswordField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from matcher.forms import SafeForm, strip_filter
+from matcher.passwords import MAX_LENGTH, password_problem
+
+
+class LoginForm(SafeForm):
+    email = EmailField(
+        "E-mail",
+        [DataRequired("Enter your e-mail address."), Length(max=254)],
+        filters=[strip_filter],
+    )
+    password = PasswordField(
+        "Password", [DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
+    )
+
+
+class ResetRequestForm(SafeForm):
+    email = EmailField(
+        "E-mail",
+        [
+            DataRequired("Enter your e-mail address."),
+            Length(max=254),
+            Email("Enter a valid e-mail address, e.g. name@company.com."),
+        ],
+        filters=[strip_filter],
+    )
+
+
+def strong_password(user_inputs_from: str | None = None):
+    """Validate a new password against the length and zxcvbn rules."""
+
+    def _check(form, field):
+        inputs = [getattr(form, "password_user_inputs", None) or ""]
+        if user_inputs_from and hasattr(form, user_inputs_from):
+            inputs.append(getattr(form, user_inputs_from).data or "")
+        problem = password_problem(field.data or "", inputs)
+        if problem:
+            raise ValidationError(problem)
+
+    return _check
+
+
+class NewPasswordForm(SafeForm):
+    password = PasswordField(
+        "New password",
+        [DataRequired("Choose a password."), strong_password()],
+        description="12 to 128 characters; a few unrelated words make a strong passphrase.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        [DataRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_user_inputs = email

@@ -1,0 +1,98 @@
+"""Evidence uploads: type checked by content, size-limited, stored outside the web root."""
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlmodel import Session, select
+from werkzeug.utils import secure_filename
+
+from matcher.models import EvidenceFile, Provider
+
+EVIDENCE_KINDS = {
+    "accreditation_certificate": "Accreditation certificate",
+    "insurance": "Indemnity insurance",
+    "qualification": "Qualification (e.g. lead-auditor certificate)",
+    "other": "Other evidence",
+}
+# Magic bytes -> (content type, extension): what the file is, whatever its name says.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+
+
+class EvidenceError(ValueError):
+    """An upload we refuse, with a message for the form."""
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """Return (content type, extension) for a PDF, PNG or JPEG by its first bytes."""
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def read_upload(stream: BinaryIO) -> bytes:
+    """Read an upload, refusing anything larger than UPLOAD_MAX_BYTES or empty."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise EvidenceError(f"The file is too large: at most {limit // (1024 * 1024)} MB.")
+    if not data:
+        raise EvidenceError("The file is empty.")
+    return data
+
+
+def store_evidence(
+    session: Session, provider: Provider, *, kind: str, filename: str, stream: BinaryIO
+) -> EvidenceFile:
+    """Check and store one upload under a random name; flush only."""
+    if kind not in EVIDENCE_KINDS:
+        raise EvidenceError("Choose what this document is.")
+    data = read_upload(stream)
+    detected = sniff(data[:16])
+    if detected is None:
+        raise EvidenceError("Upload a PDF, PNG or JPEG file (the content decides, not the name).")
+    content_type, extension = detected
+    folder = upload_folder()
+    stored_name = f"{secrets.token_hex(16)}.{extension}"
+    (folder / stored_name).write_bytes(data)
+    original = (secure_filename(filename or "") or f"evidence.{extension}")[-200:]
+    evidence = EvidenceFile(
+        provider_id=provider.id,
+        kind=kind,
+        original_name=original,
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def upload_folder() -> Path:
+    """The evidence directory (outside the static folder), created on first use."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def evidence_path(evidence: EvidenceFile) -> Path:
+    """Where an evidence file's bytes are."""
+    return upload_folder() / evidence.stored_name
+
+
+def evidence_for_provider(session: Session, provider_id: int, evidence_id: int):
+    """The evidence file `evidence_id` if it belongs to `provider_id`, else None."""
+    return session.exec(
+        select(EvidenceFile).where(
+            EvidenceFile.id == evidence_id, EvidenceFile.provider_id == provider_id
+        )
+    ).first()
