@@ -1,0 +1,274 @@
+"""Run the matcher for a request: lead offers, the match record, lead mails (flush, never commit).
+
+Idempotent: the request row is locked for the whole run (SELECT ... FOR UPDATE on PostgreSQL;
+SQLite's BEGIN IMMEDIATE already serialises writers), a run re-reads the offers already made,
+and the unique (request, provider) pair on LeadOffer is the backstop.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlmodel import Session, col, func, select, update
+
+from matcher import links, matching
+from matcher.briefs import build_brief
+from matcher.candidates import count_removed, find_candidates, request_facts
+from matcher.matching import OfferHistory, Ranking, Selection
+from matcher.models import (
+    LeadOffer,
+    MatchRun,
+    OfferStatus,
+    Provider,
+    Quote,
+    QuoteRequest,
+    QuoteStatus,
+    RequestStatus,
+    utcnow,
+)
+from matcher.outbox import queue_mail
+
+# A declined, expired or cancelled offer frees its slot; any other offer holds one.
+FREED_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.CANCELLED)
+MATCHABLE_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
+FIRM_QUOTES_ENOUGH = 3
+EXPLAINED_CANDIDATES = 30
+
+
+@dataclass
+class MatchOutcome:
+    """What one run did: its record (None when the request was not matchable) and new offers."""
+
+    run: MatchRun | None = None
+    offers: list[LeadOffer] = field(default_factory=list)
+
+
+def match_request(
+    session: Session, request_id: int, *, now: datetime | None = None
+) -> MatchOutcome:
+    """Offer a confirmed request to its best providers; a second run finds it done."""
+    quote_request = _lock(session, request_id)
+    if quote_request is None or quote_request.status != RequestStatus.CONFIRMED:
+        return MatchOutcome()
+    return _run(session, quote_request, "initial", now or utcnow())
+
+
+def rematch_request(
+    session: Session, request_id: int, trigger: str, *, now: datetime | None = None
+) -> MatchOutcome:
+    """Offer free slots to the next best candidates never offered this request before.
+
+    Used after a decline or an expiry and by the admin's "re-run matching"; does nothing once
+    the request is no longer open or three firm quotes are in.
+    """
+    quote_request = _lock(session, request_id)
+    if quote_request is None or quote_request.status not in MATCHABLE_STATUSES:
+        return MatchOutcome()
+    if (
+        quote_request.purged_at is not None
+        or _firm_quotes(session, request_id) >= FIRM_QUOTES_ENOUGH
+    ):
+        return MatchOutcome()
+    return _run(session, quote_request, trigger, now or utcnow())
+
+
+def _lock(session: Session, request_id: int) -> QuoteRequest | None:
+    return session.exec(
+        select(QuoteRequest)
+        .where(QuoteRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _firm_quotes(session: Session, request_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Quote)
+        .where(Quote.request_id == request_id)
+        .where(col(Quote.status).in_([QuoteStatus.FIRM, QuoteStatus.ACCEPTED]))
+    ).one()
+
+
+def offer_history(session: Session, request_id: int) -> OfferHistory:
+    """Every provider offered this request so far (id -> kind), and those holding a slot."""
+    rows = session.exec(
+        select(LeadOffer.provider_id, LeadOffer.status, Provider.kind)
+        .join(Provider, col(Provider.id) == LeadOffer.provider_id)
+        .where(LeadOffer.request_id == request_id)
+    ).all()
+    return OfferHistory(
+        offered={pid: kind for pid, _, kind in rows},
+        open={pid: kind for pid, status, kind in rows if status not in FREED_STATUSES},
+    )
+
+
+def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datetime):
+    facts = request_facts(quote_request)
+    history = offer_history(session, quote_request.id)
+    providers = find_candidates(session, facts, now)
+    ranking, selection = matching.match(facts, providers, history, now)
+    expires_at = now + timedelta(hours=current_app.config["RESPONSE_WINDOW_HOURS"])
+    ranks = {c.provider.id: i for i, c in enumerate(ranking.candidates, start=1)}
+    offers = [
+        LeadOffer(
+            request_id=quote_request.id,
+            provider_id=c.provider.id,
+            status=OfferStatus.OFFERED,
+            rank=ranks[c.provider.id],
+            score=round(c.score, 1),
+            offered_at=now,
+            expires_at=expires_at,
+        )
+        for c in selection.chosen
+    ]
+    session.add_all(offers)
+    chosen_ids = [c.provider.id for c in selection.chosen]
+    if chosen_ids:
+        session.exec(
+            update(Provider)
+            .where(col(Provider.id).in_(chosen_ids))
+            .values(last_offered_at=now, offers_received=Provider.offers_received + 1)
+        )
+    removed = count_removed(session, facts, now)
+    run = MatchRun(
+        request_id=quote_request.id,
+        trigger=trigger,
+        created_at=now,
+        candidates=_explain(session, ranking, selection),
+        filtered_out={
+            "removed": {
+                name: removed.get(name, 0) + ranking.removed.get(name, 0)
+                for name in matching.FILTERS
+            },
+            "eligible": len(ranking.candidates),
+            "already_open": len(history.open),
+            "offered_before": len(history.offered),
+        },
+        offered_provider_ids=chosen_ids,
+    )
+    session.add(run)
+    session.flush()
+    _update_status(session, quote_request, history, offers, now)
+    _queue_lead_mails(session, quote_request, offers)
+    return MatchOutcome(run=run, offers=offers)
+
+
+def _explain(session: Session, ranking: Ranking, selection: Selection) -> list[dict]:
+    """The top candidates with their score breakdown, for the admin's "why"."""
+    chosen = {c.provider.id for c in selection.chosen}
+    shown = [
+        (i, c)
+        for i, c in enumerate(ranking.candidates, start=1)
+        if i <= EXPLAINED_CANDIDATES or c.provider.id in chosen
+    ]
+    ids = [c.provider.id for _, c in shown]
+    names = dict(
+        session.exec(select(Provider.id, Provider.name).where(col(Provider.id).in_(ids))).all()
+    )
+    return [
+        {
+            "rank": i,
+            "provider_id": c.provider.id,
+            "name": names.get(c.provider.id, ""),
+            "kind": c.provider.kind,
+            "score": round(c.score, 1),
+            "breakdown": {k: round(v, 1) for k, v in c.breakdown.items()},
+            "offered": c.provider.id in chosen,
+            "skipped": selection.skipped.get(c.provider.id),
+        }
+        for i, c in shown
+    ]
+
+
+def _update_status(
+    session: Session,
+    quote_request: QuoteRequest,
+    history: OfferHistory,
+    offers: list[LeadOffer],
+    now: datetime,
+) -> None:
+    link = links.request_url(quote_request.public_id)
+    if offers and quote_request.status != RequestStatus.MATCHED:
+        quote_request.status = RequestStatus.MATCHED
+        quote_request.matched_at = now
+        session.add(quote_request)
+        queue_mail(
+            session,
+            template="request_matched",
+            to=quote_request.email,
+            subject="Verified providers are preparing your quotes",
+            context={
+                "req": quote_request,
+                "link": link,
+                "invited": len(offers),
+                "answer_by": max(o.expires_at for o in offers),
+            },
+            dedupe_key=f"matched:{quote_request.id}",
+            request_id=quote_request.id,
+        )
+    elif not offers and not history.offered and quote_request.status == RequestStatus.CONFIRMED:
+        quote_request.status = RequestStatus.UNMATCHED
+        quote_request.matched_at = now
+        session.add(quote_request)
+        queue_mail(
+            session,
+            template="request_unmatched",
+            to=quote_request.email,
+            subject="We could not find a fitting provider yet",
+            context={"req": quote_request, "link": link},
+            dedupe_key=f"unmatched:{quote_request.id}",
+            request_id=quote_request.id,
+        )
+    session.flush()
+
+
+def _queue_lead_mails(session: Session, quote_request: QuoteRequest, offers: list[LeadOffer]):
+    if not offers:
+        return
+    brief = build_brief(quote_request)
+    providers = {
+        p.id: p
+        for p in session.exec(
+            select(Provider).where(col(Provider.id).in_([o.provider_id for o in offers]))
+        )
+    }
+    for offer in offers:
+        provider = providers[offer.provider_id]
+        queue_mail(
+            session,
+            template="lead_offer",
+            to=provider.email,
+            subject=f"New lead: {', '.join(brief.standards)} in {brief.country}",
+            context={
+                "provider": provider,
+                "offer": offer,
+                "brief": brief,
+                "link": links.absolute_url(f"/provider/leads/{offer.id}"),
+            },
+            dedupe_key=f"lead:{offer.request_id}:{offer.provider_id}",
+            request_id=offer.request_id,
+            provider_id=offer.provider_id,
+        )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What the business page says about the providers invited."""
+
+    invited: int
+    open: int
+    answer_by: datetime | None
+
+
+def invitation_summary(session: Session, request_id: int) -> Invitation:
+    """How many providers were invited to a request, and by when the open ones answer."""
+    rows = session.exec(
+        select(LeadOffer.status, LeadOffer.expires_at).where(LeadOffer.request_id == request_id)
+    ).all()
+    waiting = [expires for status, expires in rows if status == OfferStatus.OFFERED]
+    return Invitation(
+        invited=sum(1 for status, _ in rows if status != OfferStatus.CANCELLED),
+        open=sum(1 for status, _ in rows if status not in FREED_STATUSES),
+        answer_by=max(waiting) if waiting else None,
+    )

@@ -1,0 +1,124 @@
+"""Build provider markets directly with the models, for the matching tests."""
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from matcher.models import (
+    AccreditationBody,
+    AccreditationScope,
+    Affiliation,
+    Provider,
+    ProviderCountry,
+    ProviderKind,
+    ProviderSector,
+    ProviderStandard,
+    ProviderStatus,
+    QuoteRequest,
+    RequestStatus,
+)
+from tests.factories import make_request
+
+_numbers = itertools.count(1)
+
+
+def make_body(session, acronym: str | None = None, **values) -> AccreditationBody:
+    """An accreditation body, recognised and not suspended unless told otherwise."""
+    acronym = acronym or f"AB{next(_numbers)}"
+    body = AccreditationBody(acronym=acronym, name=f"{acronym} accreditation", **values)
+    session.add(body)
+    session.commit()
+    session.refresh(body)
+    return body
+
+
+def _provider(session, kind: str, *, name, countries, standards, sectors, scope, **values):
+    number = next(_numbers)
+    values = {
+        "name": name or f"{kind.title()} {number}",
+        "email": f"provider{number}@providers.example",
+        "status": ProviderStatus.VERIFIED,
+        "country": countries[0] if countries else "GB",
+        "day_rate": Decimal("900.00"),
+        "currency": "GBP",
+        **values,
+    }
+    provider = Provider(kind=kind, **values)
+    session.add(provider)
+    session.flush()
+    session.add_all(ProviderCountry(provider_id=provider.id, country=c) for c in countries)
+    session.add_all(ProviderStandard(provider_id=provider.id, standard=s) for s in standards)
+    session.add_all(ProviderSector(provider_id=provider.id, sector=s) for s in sectors)
+    session.add_all(
+        AccreditationScope(provider_id=provider.id, standard=s, sector=sector)
+        for s, sector in scope
+    )
+    session.commit()
+    session.refresh(provider)
+    return provider
+
+
+def make_consultant(
+    session,
+    *,
+    name: str | None = None,
+    countries=("GB",),
+    standards=("iso9001",),
+    sectors=(),
+    **values,
+) -> Provider:
+    """A verified consultant serving GB for ISO 9001 in every sector, unless told otherwise."""
+    return _provider(
+        session,
+        ProviderKind.CONSULTANT,
+        name=name,
+        countries=countries,
+        standards=standards,
+        sectors=sectors,
+        scope=(),
+        **values,
+    )
+
+
+def make_cb(
+    session,
+    *,
+    name: str | None = None,
+    countries=("GB",),
+    scope=(("iso9001", 17),),
+    body: AccreditationBody | None = None,
+    expires_on: date | None = None,
+    **values,
+) -> Provider:
+    """A verified CB accredited by a recognised body for ISO 9001 in IAF sector 17, in GB."""
+    body = body or make_body(session)
+    return _provider(
+        session,
+        ProviderKind.CERTIFICATION_BODY,
+        name=name,
+        countries=countries,
+        standards=sorted({s for s, _ in scope}),
+        sectors=(),
+        scope=scope,
+        accreditation_body_id=body.id,
+        accreditation_number=f"ACC-{next(_numbers)}",
+        accreditation_expires_on=expires_on or date.today() + timedelta(days=365),
+        **values,
+    )
+
+
+def affiliate(session, provider: Provider, other: Provider) -> None:
+    """Record that `provider` declares an affiliation with `other` (one side is enough)."""
+    session.add(Affiliation(provider_id=provider.id, affiliated_provider_id=other.id))
+    session.commit()
+
+
+def confirmed_request(session, **overrides) -> QuoteRequest:
+    """A confirmed request (GB, Yorkshire, sector 17, 45 employees, ISO 9001, certification)."""
+    return make_request(session, status=RequestStatus.CONFIRMED, **overrides)
+
+
+def fresh(session):
+    """End the session's read snapshot, so the next query sees what jobs have committed."""
+    session.rollback()
+    return session
