@@ -203,3 +203,63 @@ def confirm_email(session: Session, token: str) -> User | None:
         session.add(user)
         session.flush()
     return user
+
+
+# ---------------------------------------------------------------- joining
+
+
+def join_provider(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    provider_fields: dict,
+    coverage: dict,
+    qualification: dict | None = None,
+    evidence: tuple[str, str, object] | None = None,
+) -> User | None:
+    """Create a pending provider and its login, and mail a confirmation link; flush only.
+
+    When the address is already registered nothing is created: its owner gets a mail
+    saying so instead, and the caller answers exactly as on success.
+    """
+    from matcher.evidence import store_evidence
+    from matcher.providers import create_provider, email_taken
+
+    if email_taken(session, email):
+        queue_mail(
+            session,
+            template="account_join_exists",
+            to=normalise_email(email),
+            subject="You already have a CertMatch account",
+            context={
+                "login_link": absolute_url(url_for("auth.login")),
+                "reset_link": absolute_url(url_for("auth.reset_request")),
+            },
+        )
+        return None
+    provider = create_provider(
+        session,
+        email=email,
+        qualifications=[qualification] if qualification else [],
+        **provider_fields,
+        **coverage,
+    )
+    user = create_user(
+        session, email=email, password=password, role=Role.PROVIDER, provider_id=provider.id
+    )
+    if evidence is not None:
+        kind, filename, stream = evidence
+        store_evidence(session, provider, kind=kind, filename=filename, stream=stream)
+    queue_mail(
+        session,
+        template="account_confirm_email",
+        to=user.email,
+        subject="Confirm your e-mail address for CertMatch",
+        context={
+            "link": absolute_url(url_for("provider.confirm", token=confirmation_token(user))),
+            "organisation": provider.name,
+        },
+        provider_id=provider.id,
+    )
+    return user

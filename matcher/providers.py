@@ -301,3 +301,23 @@ def discard_pending_changes(
     session.add(provider)
     audit(session, action="refuse_changes", provider=provider, reason=reason, actor_id=actor_id)
     session.flush()
+
+
+def update_profile(
+    session: Session,
+    provider: Provider,
+    *,
+    fields: dict[str, Any],
+    coverage_lists: dict[str, Any],
+    reviewed: dict[str, Any],
+) -> bool:
+    """Save the profile at once, except accreditation and scope, which wait for an admin.
+
+    Returns whether something was parked for review. Flush only.
+    """
+    for name, value in fields.items():
+        setattr(provider, name, value)
+    provider.updated_at = utcnow()
+    session.add(provider)
+    replace_coverage(session, provider, **coverage_lists)
+    return propose_changes(session, provider, reviewed) if reviewed else False

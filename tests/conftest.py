@@ -187,9 +187,10 @@ class IsolatedClient(FlaskClient):
     from one request (or one client) to the next.
     """
 
-    def open(self, *args, **kwargs):
+    def run_wsgi_app(self, environ, buffered=False):
+        # Per WSGI call, not per open(): a followed redirect is a request of its own.
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            return super().run_wsgi_app(environ, buffered=buffered)
 
 
 @pytest.fixture

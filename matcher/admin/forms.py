@@ -3,7 +3,7 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from matcher.forms import SafeForm, strip_filter
+from matcher.forms import SafeForm, choice_list, strip_filter
 
 DECISION_LABELS = {
     "verify": "Verify",
@@ -14,7 +14,7 @@ DECISION_LABELS = {
 
 
 class DecisionForm(SafeForm):
-    action = SelectField("Decision", choices=list(DECISION_LABELS.items()))
+    action = SelectField("Decision", choices=choice_list(DECISION_LABELS.items()))
     reason = TextAreaField(
         "Reason (sent to the provider)",
         [

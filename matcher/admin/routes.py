@@ -18,6 +18,7 @@ from matcher.auth.guards import admin_required
 from matcher.db import get_session
 from matcher.dispatch import enqueue_outbox_rows
 from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path
+from matcher.forms import choice_list
 from matcher.models import (
     AccreditationBody,
     AuditLog,
@@ -47,7 +48,7 @@ def dashboard():
 @admin_required
 def provider_list():
     form = ProviderFilterForm(request.args)
-    form.standard.choices = [("", "Any standard"), *STANDARDS.items()]
+    form.standard.choices = choice_list([("", "Any standard"), *STANDARDS.items()])
     filters = {"q": "", "status": "", "kind": "", "country": "", "standard": ""}
     if form.validate():
         filters = {name: form[name].data or "" for name in filters}

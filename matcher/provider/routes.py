@@ -1,15 +1,75 @@
 """Provider views: join, the status page, the inbox placeholder, profile and evidence."""
 
-from flask import abort, render_template
+from datetime import date
 
+from flask import abort, flash, redirect, render_template, send_file, url_for
+
+from matcher import accounts, providers
+from matcher.accreditation import all_bodies, body_is_usable
 from matcher.auth.guards import current_provider, provider_account_required, provider_required
-from matcher.models import ProviderStatus
+from matcher.auth.routes import login_limit
+from matcher.db import get_session
+from matcher.evidence import (
+    EVIDENCE_KINDS,
+    evidence_for_provider,
+    evidence_path,
+    store_evidence,
+)
+from matcher.extensions import limiter
+from matcher.models import Provider, ProviderKind, ProviderStatus
 from matcher.provider import bp
+from matcher.provider.forms import EvidenceForm, JoinForm, ProfileForm
+from matcher.reference import STANDARDS
 
 
-@bp.get("/join")
+def _body_choices(session) -> list[tuple[str, str]]:
+    return [
+        (str(b.id), f"{b.acronym} – {b.name}") for b in all_bodies(session) if body_is_usable(b)
+    ]
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def join():
-    abort(404)
+    session = get_session()
+    form = JoinForm(bodies=_body_choices(session))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("provider/join.html", form=form), status
+    is_cb = form.kind.data == ProviderKind.CERTIFICATION_BODY
+    upload = form.evidence.data if getattr(form.evidence.data, "filename", None) else None
+    evidence = None
+    if upload is not None:
+        kind = "accreditation_certificate" if is_cb else "insurance"
+        evidence = (kind, upload.filename, upload.stream)
+    accounts.join_provider(
+        session,
+        email=form.email.data,
+        password=form.password.data,
+        provider_fields={"kind": form.kind.data, **_provider_fields(form, is_cb)},
+        coverage=_coverage(form, is_cb),
+        qualification=_qualification(form) if not is_cb else None,
+        evidence=evidence,
+    )
+    session.commit()
+    # The same page whether or not the address was new: no account probing.
+    return redirect(url_for("provider.join_sent"), code=303)
+
+
+@bp.get("/join/sent")
+def join_sent():
+    return render_template("provider/join_sent.html")
+
+
+@bp.get("/join/confirm/<token>")
+def confirm(token: str):
+    session = get_session()
+    user = accounts.confirm_email(session, token)
+    if user is None:
+        return render_template("provider/confirm_invalid.html"), 404
+    session.commit()
+    flash("Thank you: your e-mail address is confirmed. You can log in now.", "success")
+    return redirect(url_for("auth.login"), code=303)
 
 
 @bp.get("/")
@@ -25,11 +85,175 @@ def review():
     return render_template(
         "provider/review.html",
         provider=provider,
-        verified=provider.status == ProviderStatus.VERIFIED,
+        upload_form=EvidenceForm(),
+        evidence=_evidence_list(provider),
     )
 
 
-@bp.get("/profile")
+@bp.route("/profile", methods=["GET", "POST"])
 @provider_required
 def profile():
-    abort(404)
+    session = get_session()
+    provider = current_provider()
+    is_cb = provider.kind == ProviderKind.CERTIFICATION_BODY
+    form = ProfileForm(kind=provider.kind, bodies=_body_choices(session))
+    if not form.is_submitted():
+        _fill_profile_form(form, provider, providers.coverage(session, provider))
+    elif form.validate_on_submit():
+        fields = _provider_fields(form, is_cb)
+        reviewed = {name: fields.pop(name) for name in providers.REVIEWED_FIELDS if name in fields}
+        coverage_lists = _coverage(form, is_cb)
+        if is_cb:
+            reviewed["scope"] = coverage_lists.pop("scope")
+        fields["monthly_cap"] = form.monthly_cap.data
+        parked = providers.update_profile(
+            session, provider, fields=fields, coverage_lists=coverage_lists, reviewed=reviewed
+        )
+        session.commit()
+        flash(
+            "Profile saved. Your accreditation changes wait for an admin; until then your "
+            "current accreditation keeps working."
+            if parked
+            else "Profile saved.",
+            "success",
+        )
+        return redirect(url_for("provider.profile"), code=303)
+    return render_template(
+        "provider/profile.html",
+        form=form,
+        provider=provider,
+        is_cb=is_cb,
+        upload_form=EvidenceForm(),
+        evidence=_evidence_list(provider),
+        standards=STANDARDS,
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.post("/evidence")
+@provider_account_required
+def evidence_upload():
+    provider = current_provider()
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        return render_template("provider/evidence.html", upload_form=form, provider=provider), 422
+    session = get_session()
+    store_evidence(
+        session,
+        provider,
+        kind=form.kind.data,
+        filename=form.file.data.filename,
+        stream=form.file.data.stream,
+    )
+    session.commit()
+    flash("Thank you: the document is stored and an admin will look at it.", "success")
+    target = "provider.profile" if provider.status == ProviderStatus.VERIFIED else "provider.review"
+    return redirect(url_for(target), code=303)
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@provider_account_required
+def evidence_download(evidence_id: int):
+    evidence = evidence_for_provider(get_session(), current_provider().id, evidence_id)
+    if evidence is None or not evidence_path(evidence).is_file():
+        abort(404)
+    return send_file(
+        evidence_path(evidence),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+    )
+
+
+# ---------------------------------------------------------------- form <-> model
+
+
+def _evidence_list(provider: Provider):
+    from matcher.admin.queries import evidence_of
+
+    return [(e, EVIDENCE_KINDS.get(e.kind, e.kind)) for e in evidence_of(get_session(), provider)]
+
+
+def _provider_fields(form, is_cb: bool) -> dict:
+    fields = {
+        "name": form.name.data,
+        "phone": form.phone.data or None,
+        "website": form.website.data or None,
+        "description": form.description.data or None,
+        "country": form.country.data,
+        "region": form.region.data or None,
+        "min_employees": form.min_employees.data,
+        "max_employees": form.max_employees.data,
+        "day_rate": form.day_rate.data,
+        "currency": form.currency.data or None,
+        "application_fee": form.application_fee.data,
+        "certificate_fee": form.certificate_fee.data,
+        "annual_fee": form.annual_fee.data,
+        "travel_policy": form.travel_policy.data or None,
+    }
+    if is_cb:
+        fields |= {
+            "accreditation_body_id": int(form.accreditation_body.data),
+            "accreditation_number": form.accreditation_number.data,
+            "accreditation_expires_on": form.accreditation_expires.data,
+        }
+    else:
+        fields["insurance_expires_on"] = form.insurance_expires.data
+    return fields
+
+
+def _coverage(form, is_cb: bool) -> dict:
+    sectors = [int(s) for s in form.sectors.data or []]
+    coverage = {
+        "countries": form.countries.data,
+        "standards": form.standards.data,
+        "sectors": sectors,
+    }
+    if is_cb:
+        coverage["scope"] = [(std, sector) for std in form.standards.data for sector in sectors]
+    return coverage
+
+
+def _qualification(form) -> dict | None:
+    if not form.qualification_name.data:
+        return None
+    return {
+        "name": form.qualification_name.data,
+        "issuer": form.qualification_issuer.data or None,
+        "number": form.qualification_number.data or None,
+        "expires_on": form.qualification_expires.data,
+    }
+
+
+def _fill_profile_form(form: ProfileForm, provider: Provider, coverage: dict) -> None:
+    pending = provider.pending_changes or {}
+    for name in (
+        "name",
+        "phone",
+        "website",
+        "description",
+        "country",
+        "region",
+        "min_employees",
+        "max_employees",
+        "monthly_cap",
+        "day_rate",
+        "currency",
+        "application_fee",
+        "certificate_fee",
+        "annual_fee",
+        "travel_policy",
+    ):
+        form[name].data = getattr(provider, name)
+    form.countries.data = coverage["countries"]
+    form.standards.data = coverage["standards"]
+    form.sectors.data = [str(s) for s in coverage["sectors"]]
+    form.insurance_expires.data = provider.insurance_expires_on
+    body_id = pending.get("accreditation_body_id", provider.accreditation_body_id)
+    form.accreditation_body.data = str(body_id) if body_id else ""
+    form.accreditation_number.data = pending.get(
+        "accreditation_number", provider.accreditation_number
+    )
+    expires = pending.get("accreditation_expires_on")
+    form.accreditation_expires.data = (
+        date.fromisoformat(expires) if expires else provider.accreditation_expires_on
+    )
