@@ -7,7 +7,7 @@ from flask import Flask
 from redis.exceptions import RedisError
 from rq import Worker
 from rq.cron import CronScheduler
-from rq.exceptions import StopRequested
+from rq.exceptions import SchedulerNotFound, StopRequested
 
 from matcher.queue import get_queue, get_redis
 from workers.schedule import periodic_jobs
@@ -34,22 +34,40 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
 
+class _CronScheduler(CronScheduler):
+    """RQ's CronScheduler that remembers a stop request, whatever start() raises after it."""
+
+    stop_requested = False
+
+    def _request_stop(self, signum, frame):
+        self.stop_requested = True
+        super()._request_stop(signum, frame)
+
+
 def run_cron(app: Flask) -> None:
     """Run RQ's CronScheduler; RQ 3's scheduler exits when Redis drops, so restart it."""
     backoff = 1.0
     while True:
-        scheduler = CronScheduler(connection=get_redis())
+        scheduler = _CronScheduler(connection=get_redis())
         for func, options in periodic_jobs(app):
             scheduler.register(func, queue_name="default", **options)
         try:
             scheduler.start()
-            return  # start() returns only after SIGINT/SIGTERM
-        except (RedisError, OSError) as exc:
+        # A restarted Redis has forgotten the scheduler's registration: SchedulerNotFound.
+        except (RedisError, OSError, SchedulerNotFound) as exc:
+            if scheduler.stop_requested:
+                return
             log.warning("cron lost Redis (%s); restarting in %.0fs", type(exc).__name__, backoff)
         except (KeyboardInterrupt, StopRequested):
+            return
+        else:
+            return  # start() returns normally only after SIGINT/SIGTERM
+        if scheduler.stop_requested:
             return
         try:
             time.sleep(backoff)
         except (KeyboardInterrupt, StopRequested):
+            return
+        if scheduler.stop_requested:
             return
         backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
