@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from matcher.models import AccreditationBody, Provider
 from matcher.reference import accreditation_bodies
@@ -45,6 +45,13 @@ def all_bodies(session: Session) -> list[AccreditationBody]:
     return list(session.exec(select(AccreditationBody).order_by(AccreditationBody.acronym)))
 
 
+def seed_if_empty(session: Session) -> bool:
+    """On a fresh database, load the IAF MLA bodies; return whether the caller must commit."""
+    if session.exec(select(AccreditationBody.id).limit(1)).first() is not None:
+        return False
+    return ensure_accreditation_bodies(session) > 0
+
+
 def body_is_usable(body: AccreditationBody | None) -> bool:
     """Recognised and not suspended: a CB accredited by it may receive leads."""
     return body is not None and body.recognised and not body.suspended
@@ -65,3 +72,76 @@ def expiry_warnings(provider: Provider, *, today: date) -> list[str]:
         elif expires <= today + timedelta(days=EXPIRY_WARNING_DAYS):
             warnings.append(f"{label} expires on {expires.isoformat()}.")
     return warnings
+
+
+def suspend_expired(session: Session, *, today: date) -> list[int]:
+    """Suspend verified CBs whose accreditation has expired, with mail and audit; flush only."""
+    from matcher.links import absolute_url
+    from matcher.models import ProviderStatus
+    from matcher.outbox import queue_mail
+    from matcher.providers import audit, set_status
+
+    expired = session.exec(
+        select(Provider)
+        .where(Provider.status == ProviderStatus.VERIFIED)
+        .where(col(Provider.accreditation_expires_on) < today)
+        .order_by(Provider.id)
+    ).all()
+    for provider in expired:
+        reason = f"Accreditation expired on {provider.accreditation_expires_on.isoformat()}."
+        set_status(session, provider, status=ProviderStatus.SUSPENDED, reason=reason, actor_id=None)
+        audit(session, action="suspend", provider=provider, reason=reason, actor_id=None)
+        queue_mail(
+            session,
+            template="provider_accreditation_expired",
+            to=provider.email,
+            subject="Your CertMatch profile is suspended: accreditation expired",
+            context={
+                "provider": provider,
+                "expires": provider.accreditation_expires_on,
+                "profile_link": absolute_url("/provider/review"),
+            },
+            dedupe_key=f"accreditation-expired:{provider.id}:{provider.accreditation_expires_on}",
+            provider_id=provider.id,
+        )
+    return [p.id for p in expired]
+
+
+def warn_expiring(session: Session, *, today: date) -> list[int]:
+    """Mail verified providers whose accreditation or insurance ends within 30 days, once."""
+    from matcher.links import absolute_url
+    from matcher.models import ProviderStatus
+    from matcher.outbox import queue_mail
+
+    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    warned = []
+    for column, what in (
+        (Provider.accreditation_expires_on, "accreditation"),
+        (Provider.insurance_expires_on, "insurance"),
+    ):
+        rows = session.exec(
+            select(Provider)
+            .where(Provider.status == ProviderStatus.VERIFIED)
+            .where(col(column) >= today, col(column) <= horizon)
+            .order_by(Provider.id)
+        ).all()
+        for provider in rows:
+            expires = getattr(provider, column.key)
+            message = queue_mail(
+                session,
+                template="provider_expiry_warning",
+                to=provider.email,
+                subject=f"Your {what} on CertMatch expires on {expires.isoformat()}",
+                context={
+                    "provider": provider,
+                    "what": what,
+                    "expires": expires,
+                    "profile_link": absolute_url("/provider/profile"),
+                },
+                # One warning per expiry date: renewing moves the date and re-arms it.
+                dedupe_key=f"expiry-warning:{what}:{provider.id}:{expires.isoformat()}",
+                provider_id=provider.id,
+            )
+            if message is not None:
+                warned.append(provider.id)
+    return warned

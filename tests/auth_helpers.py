@@ -18,6 +18,7 @@ def make_admin(
     session, email: str = "admin@certmatch.example", password: str = ADMIN_PASSWORD
 ) -> User:
     """Insert a confirmed admin account and return it."""
+    session.commit()  # a stale SQLite read snapshot cannot write
     user = create_user(
         session, email=email, password=password, role=Role.ADMIN, email_confirmed=True
     )
@@ -30,6 +31,7 @@ def make_provider_user(
     session, provider: Provider, email: str | None = None, password: str = PROVIDER_PASSWORD
 ) -> User:
     """Insert a confirmed login for a provider and return it."""
+    session.commit()  # a stale SQLite read snapshot cannot write
     user = create_user(
         session,
         email=email or provider.email,

@@ -34,6 +34,8 @@ def make_provider(
     `standards` x `sectors` (or x sector 17 when no sectors are given), valid for a year.
     """
     number = next(_numbers)
+    # End any read the caller's session has open: on SQLite a stale snapshot cannot write.
+    session.commit()
     ensure_accreditation_bodies(session)
     is_cb = kind == ProviderKind.CERTIFICATION_BODY
     body = find_body(session, accreditation_body) if is_cb and accreditation_body else None

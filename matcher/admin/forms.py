@@ -4,6 +4,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from matcher.forms import SafeForm, choice_list, strip_filter
+from matcher.models import ProviderStatus
 
 DECISION_LABELS = {
     "verify": "Verify",
@@ -57,25 +58,24 @@ class ProviderFilterForm(SafeForm):
     q = StringField("Search", [Optional(), Length(max=200)], filters=[strip_filter])
     status = SelectField(
         "Status",
-        choices=[
-            ("", "Any status"),
-            ("pending", "Pending"),
-            ("verified", "Verified"),
-            ("rejected", "Rejected"),
-            ("suspended", "Suspended"),
-        ],
-        validate_choice=True,
+        choices=choice_list(
+            [("", "Any status"), *((s.value, s.value.capitalize()) for s in ProviderStatus)]
+        ),
+        default="",
     )
     kind = SelectField(
         "Kind",
-        choices=[
-            ("", "Any kind"),
-            ("consultant", "Consultant"),
-            ("certification_body", "Certification body"),
-        ],
+        choices=choice_list(
+            [
+                ("", "Any kind"),
+                ("consultant", "Consultant"),
+                ("certification_body", "Certification body"),
+            ]
+        ),
+        default="",
     )
     country = StringField("Country (alpha-2)", [Optional(), Length(max=2)], filters=[strip_filter])
-    standard = SelectField("Standard", choices=[])
+    standard = SelectField("Standard", choices=[], default="")
 
 
 class EmptyForm(SafeForm):

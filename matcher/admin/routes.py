@@ -183,6 +183,8 @@ def bodies():
     session = get_session()
     form = BodyForm()
     status = 200
+    if accreditation.seed_if_empty(session):
+        session.commit()
     if form.validate_on_submit():
         if accreditation.find_body(session, form.acronym.data):
             form.acronym.errors.append("A body with this acronym already exists.")

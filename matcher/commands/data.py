@@ -1,5 +1,7 @@
 """Schema and data commands: db upgrade, seed-demo."""
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -20,4 +22,36 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-COMMANDS: list[click.Command] = []
+@click.command("import-providers")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--verified", is_flag=True, help="Verify every imported provider at once.")
+@with_appcontext
+def import_providers_command(csv_file: str, verified: bool) -> None:
+    """Import providers from a CSV file: all rows or, if any row is bad, none (exit 1)."""
+    from matcher.db import transaction
+    from matcher.importing import import_rows, parse_rows
+    from matcher.models import utcnow
+
+    with transaction() as session, open(csv_file, newline="", encoding="utf-8-sig") as handle:
+        rows, errors = parse_rows(session, handle, today=utcnow().date())
+        if errors:
+            session.rollback()
+            for error in errors:
+                click.echo(str(error), err=True)
+            click.echo(f"{len(errors)} bad row(s): nothing imported.", err=True)
+            sys.exit(1)
+        created = import_rows(session, rows, verified=verified)
+    click.echo(f"imported {len(created)} provider(s)" + (" as verified" if verified else ""))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo providers and logins (running it again adds nothing)."""
+    from matcher.demo_data import seed_demo
+
+    for role, email, password in seed_demo(current_app._get_current_object()):
+        click.echo(f"{role} login: {email} / {password}")
+
+
+COMMANDS: list[click.Command] = [import_providers_command, seed_demo_command]

@@ -5,7 +5,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, send_file, url_for
 
 from matcher import accounts, providers
-from matcher.accreditation import all_bodies, body_is_usable
+from matcher.accreditation import all_bodies, body_is_usable, seed_if_empty
 from matcher.auth.guards import current_provider, provider_account_required, provider_required
 from matcher.auth.routes import login_limit
 from matcher.db import get_session
@@ -23,6 +23,8 @@ from matcher.reference import STANDARDS
 
 
 def _body_choices(session) -> list[tuple[str, str]]:
+    if seed_if_empty(session):
+        session.commit()
     return [
         (str(b.id), f"{b.acronym} – {b.name}") for b in all_bodies(session) if body_is_usable(b)
     ]

@@ -1,0 +1,48 @@
+"""The demo market: fictional providers from a shipped CSV, an admin and known logins."""
+
+from pathlib import Path
+
+from flask import Flask
+from sqlmodel import select
+
+from matcher.accounts import create_user, find_user
+from matcher.db import transaction
+from matcher.importing import import_rows, parse_rows
+from matcher.models import Provider, Role, utcnow
+
+DEMO_CSV = Path(__file__).parent / "data" / "demo_providers.csv"
+ADMIN_EMAIL = "admin@certmatch.example"
+ADMIN_PASSWORD = "demo admin lantern crocus"
+# Every demo provider shares this password (they are fictional; it is printed by `demo`).
+PROVIDER_PASSWORD = "maple orbit canvas harbour"
+DEMO_CB = "quotes@albionassurance.example"
+DEMO_CONSULTANT = "hello@northgatequalityconsulting.example"
+
+
+class DemoDataError(RuntimeError):
+    """The shipped demo file does not import (a bug in the file, not in the user's setup)."""
+
+
+def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
+    """Load the demo providers and the admin once; return (role, e-mail, password) logins."""
+    with app.app_context(), transaction() as session:
+        if find_user(session, ADMIN_EMAIL) is None:
+            create_user(
+                session,
+                email=ADMIN_EMAIL,
+                password=ADMIN_PASSWORD,
+                role=Role.ADMIN,
+                email_confirmed=True,
+            )
+        already = session.exec(select(Provider.id).where(Provider.email == DEMO_CB)).first()
+        if already is None:
+            with open(DEMO_CSV, newline="", encoding="utf-8") as handle:
+                rows, errors = parse_rows(session, handle, today=utcnow().date())
+            if errors:
+                raise DemoDataError("; ".join(str(e) for e in errors))
+            import_rows(session, rows, verified=False)
+    return [
+        ("admin", ADMIN_EMAIL, ADMIN_PASSWORD),
+        ("certification body", DEMO_CB, PROVIDER_PASSWORD),
+        ("consultant", DEMO_CONSULTANT, PROVIDER_PASSWORD),
+    ]
