@@ -5,10 +5,12 @@ from collections.abc import Callable
 from flask import Flask
 
 from workers.outbox import sweep_outbox
+from workers.providers import DAILY_AT, check_accreditation_expiry
 
 
 def periodic_jobs(app: Flask) -> list[tuple[Callable, dict]]:
     """Return (job function, CronScheduler.register options) for every periodic job."""
     return [
         (sweep_outbox, {"interval": app.config["OUTBOX_SWEEP_INTERVAL_SECONDS"]}),
+        (check_accreditation_expiry, {"cron": DAILY_AT}),
     ]
