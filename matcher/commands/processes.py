@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from matcher import queue
 from matcher.embedded_redis import EmbeddedRedis
@@ -66,7 +67,8 @@ def demo_command(host: str, port: int) -> None:
                 subprocess.Popen([sys.executable, "-m", "matcher.cli", command], env=child_env)
             )
         _print_banner(base_url, logins, embedded)
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # run_simple, not app.run(): Flask ignores app.run() inside a `flask` CLI command.
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
