@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from workers import lifecycle
 from workers.outbox import sweep_outbox
 from workers.providers import DAILY_AT, check_accreditation_expiry
 
@@ -12,5 +13,8 @@ def periodic_jobs(app: Flask) -> list[tuple[Callable, dict]]:
     """Return (job function, CronScheduler.register options) for every periodic job."""
     return [
         (sweep_outbox, {"interval": app.config["OUTBOX_SWEEP_INTERVAL_SECONDS"]}),
+        (lifecycle.expire_offers, {"interval": lifecycle.INTERVAL_SECONDS}),
+        (lifecycle.send_reminders, {"interval": lifecycle.INTERVAL_SECONDS}),
+        (lifecycle.close_requests, {"interval": lifecycle.INTERVAL_SECONDS}),
         (check_accreditation_expiry, {"cron": DAILY_AT}),
     ]

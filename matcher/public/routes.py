@@ -5,7 +5,7 @@ from flask import abort, current_app, redirect, render_template, url_for
 from matcher import quote_requests
 from matcher.db import get_session
 from matcher.extensions import limiter
-from matcher.public import bp
+from matcher.public import actions, bp
 from matcher.public.forms import ConfirmForm, QuoteRequestForm, ResendLinksForm
 from matcher.quote_requests import RequestDetails
 from matcher.reference import CERTIFICATION_STATUSES, SERVICES, STANDARDS, TIMELINES, iaf_sectors
@@ -52,17 +52,23 @@ def request_page(token: str):
         if quote_requests.confirm_request(session, quote_request):
             session.commit()
         return redirect(url_for("public.request_page", token=token), code=303)
+    return render_request_page(quote_request, token, form=form)
+
+
+def render_request_page(quote_request, token: str, *, form=None, status: int = 200, **extra):
+    """The request page, with its quotes side by side (extra: forms carrying errors)."""
     return render_template(
         "public/request.html",
         req=quote_request,
-        form=form,
+        form=form or ConfirmForm(formdata=None),
         token=token,
         standards=STANDARDS,
         sectors=iaf_sectors(),
         services=SERVICES,
         statuses=CERTIFICATION_STATUSES,
         timelines=TIMELINES,
-    )
+        **{**actions.page_context(get_session(), quote_request), **extra},
+    ), status
 
 
 @bp.route("/r/resend", methods=["GET", "POST"])
