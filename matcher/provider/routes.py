@@ -77,7 +77,9 @@ def confirm(token: str):
 @bp.get("/")
 @provider_required
 def inbox():
-    return render_template("provider/inbox.html", provider=current_provider())
+    from matcher.provider.leads import render_inbox
+
+    return render_inbox()
 
 
 @bp.get("/review")
