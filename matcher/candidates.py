@@ -8,12 +8,15 @@ trimmed to the request (its standards, sector and country); `matching` re-checks
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    String,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -40,6 +43,7 @@ from matcher.models import (
     ProviderStatus,
     QuoteRequest,
 )
+from matcher.models.base import UTCDateTime
 
 P = Provider.__table__
 COUNTRY = ProviderCountry.__table__
@@ -96,17 +100,25 @@ def _has(table, **columns) -> ColumnElement:
     )
 
 
-def _rules(request: RequestFacts, today: date) -> dict[str, ColumnElement]:
-    """The hard filters SQL can check, as conditions, in `matching.FILTERS` order."""
-    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+def _standard_params(count: int) -> list:
+    return [bindparam(f"standard_{i}", type_=String()) for i in range(count)]
+
+
+# Typed: the UTC column type turns an aware "since" into what SQLite stores.
+SINCE = bindparam("since", type_=UTCDateTime())
+TODAY = bindparam("today", type_=Date())
+
+
+@cache
+def _rules(kinds: tuple[str, ...], standard_count: int) -> dict[str, ColumnElement]:
+    """The hard filters SQL can check, in `matching.FILTERS` order, with bound parameters.
+
+    Built once per request shape (kinds asked for, number of standards), then reused.
+    """
+    standards = _standard_params(standard_count)
+    sector = bindparam("sector")
     is_cb = P.c.kind == CERTIFICATION_BODY
-    scope_has = [_has(SCOPE, standard=s) for s in request.standards]
-    scope_covers = [_has(SCOPE, standard=s, sector=request.sector) for s in request.standards]
-    offers = [_has(STANDARD, standard=s) for s in request.standards]
-    sector_ok = or_(
-        _has(SECTOR, sector=request.sector),
-        ~exists().where(SECTOR.c.provider_id == P.c.id),
-    )
+    sector_ok = or_(_has(SECTOR, sector=sector), ~exists().where(SECTOR.c.provider_id == P.c.id))
     # Written NULL-safe: a CB without a body or an expiry date fails, it is never "unknown".
     body_ok = and_(
         P.c.accreditation_body_id.is_not(None),
@@ -118,24 +130,62 @@ def _rules(request: RequestFacts, today: date) -> dict[str, ColumnElement]:
     return {
         "not_verified": P.c.status == ProviderStatus.VERIFIED,
         "kind": P.c.kind.in_(kinds) if kinds else false(),
-        "standards": or_(and_(is_cb, *scope_has), and_(~is_cb, *offers)),
-        "sector": or_(and_(is_cb, *scope_covers), and_(~is_cb, sector_ok)),
+        "standards": or_(
+            and_(is_cb, *(_has(SCOPE, standard=s) for s in standards)),
+            and_(~is_cb, *(_has(STANDARD, standard=s) for s in standards)),
+        ),
+        "sector": or_(
+            and_(is_cb, *(_has(SCOPE, standard=s, sector=sector) for s in standards)),
+            and_(~is_cb, sector_ok),
+        ),
         "accreditation_body": or_(~is_cb, body_ok),
-        "accreditation_expired": or_(~is_cb, and_(expires.is_not(None), expires >= today)),
-        "country": _has(COUNTRY, country=request.country),
+        "accreditation_expired": or_(~is_cb, and_(expires.is_not(None), expires >= TODAY)),
+        "country": _has(COUNTRY, country=bindparam("country")),
         "employees": and_(
-            P.c.min_employees <= request.employees, P.c.max_employees >= request.employees
+            P.c.min_employees <= bindparam("employees"),
+            P.c.max_employees >= bindparam("employees"),
         ),
     }
 
 
-def _narrowing(request: RequestFacts, today: date, since: datetime):
-    """One SELECT per kind the service asks for (UNION ALL), each driven by its own index."""
+# Most widely offered first: the narrowing starts from the rarest standard asked for.
+COMMON_STANDARDS = ("iso9001", "iso14001", "iso45001", "iso27001")
+
+
+def _rarest_first(standards: tuple[str, ...]) -> list[str]:
+    order = {code: i for i, code in enumerate(reference.STANDARDS)}
+    return sorted(standards, key=lambda code: -order.get(code, len(order)))
+
+
+def _parameters(request: RequestFacts, now: datetime) -> dict:
+    return {
+        "country": request.country,
+        "sector": request.sector,
+        "employees": request.employees,
+        "today": now.date(),
+        "since": now - matching.CAPACITY_WINDOW,
+        **{f"standard_{i}": s for i, s in enumerate(_rarest_first(request.standards))},
+    }
+
+
+@cache
+def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
+    """One SELECT per kind asked for (UNION ALL), each driven by its own index; built once.
+
+    CBs are found through their accreditation scope (rarest standard x sector). Consultants
+    through the country they serve, or through the rarest standard when it is a niche one.
+    """
+    standards = _standard_params(standard_count)
+    sector = bindparam("sector")
     recent_offers = (
         select(func.count())
         .select_from(OFFER)
-        .where(OFFER.c.provider_id == P.c.id, OFFER.c.offered_at >= since)
+        .where(OFFER.c.provider_id == P.c.id, OFFER.c.offered_at >= SINCE)
         .scalar_subquery()
+    )
+    affiliated = or_(
+        exists().where(AFFILIATION.c.provider_id == P.c.id),
+        exists().where(AFFILIATION.c.affiliated_provider_id == P.c.id),
     )
     columns = [
         P.c.id,
@@ -155,52 +205,65 @@ def _narrowing(request: RequestFacts, today: date, since: datetime):
         P.c.day_rate,
         P.c.currency,
         P.c.accreditation_expires_on,
-        _has(SECTOR, sector=request.sector).label("names_sector"),
+        _has(SECTOR, sector=sector).label("names_sector"),
         recent_offers.label("recent_offers"),
+        affiliated.label("affiliated"),
     ]
-    rules = _rules(request, today)
-    common = [
-        P.c.status == ProviderStatus.VERIFIED,
-        rules["employees"],
-        P.c.id.in_(select(COUNTRY.c.provider_id).where(COUNTRY.c.country == request.country)),
-    ]
-    by_kind = {
-        CONSULTANT: [
+    rules = _rules(kinds, standard_count)
+    common = [P.c.status == ProviderStatus.VERIFIED, rules["employees"]]
+    if by_standard:
+        first = STANDARD.alias("first_standard")
+        driver = first.join(P, P.c.id == first.c.provider_id)
+        start = [first.c.standard == standards[0], rules["country"]]
+        rest = standards[1:]
+    else:
+        served = COUNTRY.alias("served")
+        driver = served.join(P, P.c.id == served.c.provider_id)
+        start = [served.c.country == bindparam("country")]
+        rest = standards
+    consultants = (
+        select(*columns)
+        .select_from(driver)
+        .where(
+            *start,
             P.c.kind == CONSULTANT,
-            *(
-                P.c.id.in_(select(STANDARD.c.provider_id).where(STANDARD.c.standard == s))
-                for s in request.standards
-            ),
+            *common,
+            *(_has(STANDARD, standard=s) for s in rest),
             rules["sector"],
-        ],
-        CERTIFICATION_BODY: [
+        )
+    )
+    first = SCOPE.alias("first_scope")
+    bodies = (
+        select(*columns)
+        .select_from(first.join(P, P.c.id == first.c.provider_id))
+        .where(
+            first.c.standard == standards[0],
+            first.c.sector == sector,
             P.c.kind == CERTIFICATION_BODY,
-            *(
-                P.c.id.in_(
-                    select(SCOPE.c.provider_id).where(
-                        SCOPE.c.standard == s, SCOPE.c.sector == request.sector
-                    )
-                )
-                for s in request.standards
-            ),
+            *common,
+            *(_has(SCOPE, standard=s, sector=sector) for s in standards[1:]),
+            rules["country"],
             rules["accreditation_body"],
             rules["accreditation_expired"],
-        ],
-    }
-    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
-    selects = [select(*columns).where(*common, *by_kind[kind]) for kind in kinds]
-    if not selects:
-        return None
+        )
+    )
+    selects = [{CONSULTANT: consultants, CERTIFICATION_BODY: bodies}[kind] for kind in kinds]
     return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def find_candidates(session: Session, request: RequestFacts, now: datetime) -> list[ProviderFacts]:
     """Load the providers that pass every filter SQL can check, as matcher facts."""
-    query = _narrowing(request, now.date(), now - matching.CAPACITY_WINDOW)
-    if query is None or not request.standards:
+    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+    if not kinds or not request.standards:
         return []
-    rows = session.connection().execute(query).all()
-    affiliations = _affiliations(session, [row.id for row in rows])
+    niche = any(code not in COMMON_STANDARDS for code in request.standards)
+    query = _narrowing(kinds, len(request.standards), niche)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A short OLTP query: compiling it with JIT costs PostgreSQL far more than it saves.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    rows = connection.execute(query, _parameters(request, now)).all()
+    affiliations = _affiliations(session, [row.id for row in rows if row.affiliated])
     standards = frozenset(request.standards)
     scope = frozenset((s, request.sector) for s in request.standards)
     countries = frozenset((request.country,))
@@ -262,7 +325,8 @@ def count_removed(session: Session, request: RequestFacts, now: datetime) -> dic
     For the admin's explanation only: one pass over the whole table, so the matching path
     itself never runs it.
     """
-    rules = _rules(request, now.date())
+    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+    rules = _rules(kinds, len(request.standards))
     reason = case(
         *((~condition, literal(name)) for name, condition in rules.items()),
         else_=literal("eligible"),
@@ -270,7 +334,8 @@ def count_removed(session: Session, request: RequestFacts, now: datetime) -> dic
     # Group over a subquery: PostgreSQL will not match a CASE with bound parameters in GROUP BY.
     reasons = select(reason).select_from(P).subquery()
     rows = session.connection().execute(
-        select(reasons.c.reason, func.count()).group_by(reasons.c.reason)
+        select(reasons.c.reason, func.count()).group_by(reasons.c.reason),
+        _parameters(request, now),
     )
     counts = dict.fromkeys(rules, 0)
     counts["eligible"] = 0
