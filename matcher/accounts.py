@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, func, select
 
@@ -145,9 +145,8 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
 
 def reset_url(user: User, *, invitation: bool = False) -> str:
     """The absolute password-set link for a mail."""
-    return absolute_url(
-        url_for("auth.reset_password", token=reset_token(user, invitation=invitation))
-    )
+    # A literal path: invitations are also written by CLI commands, outside any request.
+    return absolute_url(f"/password/reset/{reset_token(user, invitation=invitation)}")
 
 
 def send_password_reset(session: Session, email: str) -> None:
@@ -233,8 +232,8 @@ def join_provider(
             to=normalise_email(email),
             subject="You already have a CertMatch account",
             context={
-                "login_link": absolute_url(url_for("auth.login")),
-                "reset_link": absolute_url(url_for("auth.reset_request")),
+                "login_link": absolute_url("/login"),
+                "reset_link": absolute_url("/password/reset"),
             },
         )
         return None
@@ -257,7 +256,7 @@ def join_provider(
         to=user.email,
         subject="Confirm your e-mail address for CertMatch",
         context={
-            "link": absolute_url(url_for("provider.confirm", token=confirmation_token(user))),
+            "link": absolute_url(f"/provider/join/confirm/{confirmation_token(user)}"),
             "organisation": provider.name,
         },
         provider_id=provider.id,

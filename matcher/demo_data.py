@@ -16,7 +16,7 @@ ADMIN_PASSWORD = "demo admin lantern crocus"
 # Every demo provider shares this password (they are fictional; it is printed by `demo`).
 PROVIDER_PASSWORD = "maple orbit canvas harbour"
 DEMO_CB = "quotes@albionassurance.example"
-DEMO_CONSULTANT = "hello@northgatequalityconsulting.example"
+DEMO_CONSULTANT = "hello@northgatequality.example"
 
 
 class DemoDataError(RuntimeError):

@@ -1,6 +1,5 @@
 """Login, logout and session nonces."""
 
-
 from matcher.models import ProviderStatus, User
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
