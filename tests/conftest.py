@@ -203,7 +203,9 @@ def db(app):
     """A session for arranging and inspecting data directly.
 
     Its SQLite transactions are deferred, so a look at the data never holds the write lock
-    that the app and its workers need (still: commit or roll back before running jobs).
+    that the app and its workers need. Still: commit or roll back before running jobs, and
+    read plain values (or expunge objects) — touching an expired object after a rollback opens
+    a new transaction whose SQLite snapshot will not see what the app commits afterwards.
     """
     from sqlmodel import Session
 

@@ -12,8 +12,10 @@ from tests.web import csrf_token, request_link, submit
 
 
 def _request(db) -> QuoteRequest:
+    """The only request, detached: reading it later opens no transaction (and no stale snapshot)."""
     db.expire_all()
     found = db.exec(select(QuoteRequest)).one()
+    db.expunge(found)
     db.rollback()
     return found
 
@@ -50,8 +52,10 @@ def test_the_full_path_from_form_to_queued_matching(app, client, db, app_env, sm
 
     again = client.post(link, data={"csrf_token": token})  # a double click
     assert again.status_code == 303
-    jobs = db.exec(select(OutboxJob)).all()
-    assert [(j.func, j.args) for j in jobs] == [("match_request", [_request(db).id])]
+    request_id = _request(db).id
+    jobs = [(j.func, j.args) for j in db.exec(select(OutboxJob)).all()]
+    db.rollback()
+    assert jobs == [("match_request", [request_id])]
     with app.app_context():
         assert get_queue("default").count == 1
 

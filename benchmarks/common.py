@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmark scripts: timing, percentiles, throwaway databases."""
+
+import os
+import platform
+import statistics
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from matcher.config import normalise_database_url
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of samples."""
+    ordered = sorted(samples)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    """Run func `repeat` times; return each run's wall time in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def summary(samples: list[float]) -> str:
+    """p50 / p95 / mean of millisecond samples, as one line."""
+    return (
+        f"p50 {percentile(samples, 50):7.2f} ms   p95 {percentile(samples, 95):7.2f} ms   "
+        f"mean {statistics.fmean(samples):7.2f} ms   n={len(samples)}"
+    )
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    python = platform.python_version()
+    return f"{platform.node()} · {cpu} cores · {platform.platform()} · Python {python}"
+
+
+@contextmanager
+def throwaway_database(server_url: str | None, tmp_dir: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on server_url (dropped after), or a SQLite file."""
+    if not server_url:
+        yield f"sqlite:///{os.path.join(tmp_dir, f'bench-{uuid.uuid4().hex[:8]}.db')}"
+        return
+    server = make_url(normalise_database_url(server_url))
+    name = f"certmatch_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
