@@ -309,17 +309,10 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
             return False
         return True
 
-    if request.service == "both":
-        # Reserve a slot for each kind missing from the open offers, best kind first.
-        missing = [k for k in (CONSULTANT, CERTIFICATION_BODY) if k not in history.open.values()]
-        firsts = {k: _first_index(ranked, k, taken) for k in missing}
-        for kind in sorted(missing, key=lambda k: firsts[k]):
-            if len(chosen) >= slots:
-                break
-            best = next((c for c in ranked if c.provider.kind == kind and fits(c)), None)
-            if best is not None:
-                chosen.append(best)
-                taken[best.provider.id] = kind
+    if request.service == "both" and slots > 0:
+        for candidate in _mix(request, ranked, history, taken, slots):
+            chosen.append(candidate)
+            taken[candidate.provider.id] = candidate.provider.kind
     for candidate in ranked:
         if len(chosen) >= slots:
             break
@@ -330,11 +323,44 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
     return Selection(chosen=chosen, skipped=skipped)
 
 
-def _first_index(ranked: Sequence[Candidate], kind: str, taken: dict[int, str]) -> int:
-    return next(
-        (i for i, c in enumerate(ranked) if c.provider.kind == kind and c.provider.id not in taken),
-        len(ranked),
-    )
+def _mix(
+    request: RequestFacts,
+    ranked: Sequence[Candidate],
+    history: OfferHistory,
+    taken: dict[int, str],
+    slots: int,
+) -> list[Candidate]:
+    """The candidates that give the open offers both a consultant and a CB, where possible."""
+    missing = [k for k in (CONSULTANT, CERTIFICATION_BODY) if k not in history.open.values()]
+    pool = {
+        kind: [
+            (i, c)
+            for i, c in enumerate(ranked)
+            if c.provider.kind == kind
+            and c.provider.id not in taken
+            and not _conflicts(request, c.provider, taken)
+        ]
+        for kind in missing
+    }
+    if len(missing) == 2 and slots >= 2:
+        # The best-ranked unaffiliated pair: an affiliation never costs the mix.
+        pairs = [
+            _first_pair(pool[first], pool[second]) for first, second in (missing, reversed(missing))
+        ]
+        found = [pair for pair in pairs if pair is not None]
+        if found:
+            best = min(found, key=lambda pair: (pair[0][0] + pair[1][0], pair[0][0]))
+            return [c for _, c in best]
+    picks = [pool[kind][0] for kind in missing if pool[kind]]
+    return [c for _, c in sorted(picks, key=lambda pick: pick[0])][:slots]
+
+
+def _first_pair(firsts: list, seconds: list):
+    for first in firsts:
+        for second in seconds:
+            if first[1].provider.id not in second[1].provider.affiliated_ids:
+                return first, second
+    return None
 
 
 def match(

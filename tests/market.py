@@ -24,6 +24,7 @@ _numbers = itertools.count(1)
 
 def make_body(session, acronym: str | None = None, **values) -> AccreditationBody:
     """An accreditation body, recognised and not suspended unless told otherwise."""
+    session.commit()  # a stale SQLite read snapshot cannot write
     acronym = acronym or f"AB{next(_numbers)}"
     body = AccreditationBody(acronym=acronym, name=f"{acronym} accreditation", **values)
     session.add(body)
@@ -33,6 +34,7 @@ def make_body(session, acronym: str | None = None, **values) -> AccreditationBod
 
 
 def _provider(session, kind: str, *, name, countries, standards, sectors, scope, **values):
+    session.commit()  # a stale SQLite read snapshot cannot write
     number = next(_numbers)
     values = {
         "name": name or f"{kind.title()} {number}",
@@ -109,12 +111,14 @@ def make_cb(
 
 def affiliate(session, provider: Provider, other: Provider) -> None:
     """Record that `provider` declares an affiliation with `other` (one side is enough)."""
+    session.commit()
     session.add(Affiliation(provider_id=provider.id, affiliated_provider_id=other.id))
     session.commit()
 
 
 def confirmed_request(session, **overrides) -> QuoteRequest:
     """A confirmed request (GB, Yorkshire, sector 17, 45 employees, ISO 9001, certification)."""
+    session.commit()
     return make_request(session, status=RequestStatus.CONFIRMED, **overrides)
 
 
