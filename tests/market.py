@@ -119,7 +119,7 @@ def affiliate(session, provider: Provider, other: Provider) -> None:
 def confirmed_request(session, **overrides) -> QuoteRequest:
     """A confirmed request (GB, Yorkshire, sector 17, 45 employees, ISO 9001, certification)."""
     session.commit()
-    return make_request(session, status=RequestStatus.CONFIRMED, **overrides)
+    return make_request(session, **{"status": RequestStatus.CONFIRMED, **overrides})
 
 
 def fresh(session):
