@@ -64,3 +64,7 @@ def throwaway_database(server_url: str | None, tmp_dir: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def noop() -> None:
+    """The baseline job: nothing at all."""
