@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from matcher.accounts import create_user, find_user
 from matcher.db import transaction
+from matcher.demo_leads import seed_demo_leads
 from matcher.importing import import_rows, parse_rows
 from matcher.models import Provider, Role, utcnow
 
@@ -41,6 +42,7 @@ def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
             if errors:
                 raise DemoDataError("; ".join(str(e) for e in errors))
             import_rows(session, rows, verified=False)
+    seed_demo_leads(app, keep_open=(DEMO_CB, DEMO_CONSULTANT))
     return [
         ("admin", ADMIN_EMAIL, ADMIN_PASSWORD),
         ("certification body", DEMO_CB, PROVIDER_PASSWORD),

@@ -118,3 +118,12 @@ def demo_figures(quote_request: QuoteRequest, provider: Provider) -> dict:
         "duration_weeks": 10,
         "included": "Gap analysis, documentation, training and an internal audit.",
     }
+
+
+def demo_request_link(app: Flask) -> str | None:
+    """The demo business's page, once seeded."""
+    with app.app_context(), transaction() as session:
+        found = session.exec(
+            select(QuoteRequest.public_id).where(QuoteRequest.email == DEMO_BUSINESS_EMAIL)
+        ).first()
+        return links.request_url(found) if found else None

@@ -49,9 +49,11 @@ def import_providers_command(csv_file: str, verified: bool) -> None:
 def seed_demo_command() -> None:
     """Load the demo providers and logins (running it again adds nothing)."""
     from matcher.demo_data import seed_demo
+    from matcher.demo_leads import demo_request_link
 
     for role, email, password in seed_demo(current_app._get_current_object()):
         click.echo(f"{role} login: {email} / {password}")
+    click.echo(f"demo business page (quotes to compare): {demo_request_link(current_app)}")
 
 
 COMMANDS: list[click.Command] = [import_providers_command, seed_demo_command]
