@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlmodel import Session, col, select
 
-from matcher import links, quotes, track_record
+from matcher import links, offers, quotes, track_record
 from matcher.briefs import Brief, build_brief
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, RequestStatus
 from matcher.outbox import queue_mail
@@ -51,8 +51,6 @@ def requests_with_expired_offers(session: Session, *, now: datetime) -> list[int
 
 def expire_request_offers(session: Session, request_id: int, *, now: datetime) -> list[int]:
     """Expire a request's unanswered offers, tell their providers, and re-match the slots."""
-    from matcher.offers import rematch_request
-
     quote_request = quotes.lock_request(session, request_id)
     if quote_request is None:
         return []
@@ -82,7 +80,7 @@ def expire_request_offers(session: Session, request_id: int, *, now: datetime) -
             provider_id=provider.id,
         )
     if expired:
-        rematch_request(session, request_id, "expiry", now=now)
+        offers.rematch_request(session, request_id, "expiry", now=now)
     return [offer.id for offer in expired]
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from matcher import audit_time, links, quote_math, track_record
+from matcher import audit_time, links, offers, quote_math, track_record
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -259,8 +259,6 @@ def decline_offer(
     now: datetime,
 ) -> LeadOffer:
     """Decline a lead with a reason; the freed slot goes to the next best candidate."""
-    from matcher.offers import rematch_request
-
     quote_request, offer = _locked_offer(session, offer_id, provider_id)
     if reason not in DECLINE_REASONS:
         raise QuoteError("Choose why you decline this lead.", "invalid")
@@ -274,7 +272,7 @@ def decline_offer(
     session.add(offer)
     session.flush()
     track_record.refresh_response_record(session, provider_id)
-    rematch_request(session, quote_request.id, "decline", now=now)
+    offers.rematch_request(session, quote_request.id, "decline", now=now)
     return offer
 
 

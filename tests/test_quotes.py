@@ -355,3 +355,15 @@ def test_the_business_rates_the_accepted_provider_once(app, db, market):
     assert (rating.provider_id, rating.stars, rating.comment) == (providers[0].id, 4, "Quick")
     provider = fresh(db, type(providers[0]), providers[0].id)
     assert (provider.rating_count, provider.rating_sum) == (1, 4)
+
+
+def test_a_quote_past_its_validity_cannot_be_accepted(app, db, market):
+    quote_request, (offer, *_), _ = market
+    quote = _quote(app, offer)
+    later = utcnow() + timedelta(days=31)
+    error = _refused(
+        app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=later
+    )
+    assert error.code == "quote_expired"
+    assert "ask the provider to renew it" in error.message
+    assert fresh(db, Quote, quote.id).status == QuoteStatus.FIRM
