@@ -210,7 +210,10 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
         affiliated.label("affiliated"),
     ]
     rules = _rules(kinds, standard_count)
-    common = [P.c.status == ProviderStatus.VERIFIED, rules["employees"]]
+    # `status || ''` and `kind || ''` keep a planner without statistics (a fresh SQLite file)
+    # from starting at ix_provider_match or ix_provider_kind, which read every verified
+    # provider of the kind: the join's own index (country, standard or scope) is far narrower.
+    common = [P.c.status.concat("") == ProviderStatus.VERIFIED, rules["employees"]]
     if by_standard:
         first = STANDARD.alias("first_standard")
         driver = first.join(P, P.c.id == first.c.provider_id)
@@ -226,7 +229,7 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
         .select_from(driver)
         .where(
             *start,
-            P.c.kind == CONSULTANT,
+            P.c.kind.concat("") == CONSULTANT,
             *common,
             *(_has(STANDARD, standard=s) for s in rest),
             rules["sector"],
@@ -239,7 +242,7 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
         .where(
             first.c.standard == standards[0],
             first.c.sector == sector,
-            P.c.kind == CERTIFICATION_BODY,
+            P.c.kind.concat("") == CERTIFICATION_BODY,
             *common,
             *(_has(SCOPE, standard=s, sector=sector) for s in standards[1:]),
             rules["country"],

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlmodel import Session, col, func, select
 
-from matcher import offers
+from matcher import matching, offers
 from matcher.admin import bp
 from matcher.auth.guards import admin_required
 from matcher.db import get_session
@@ -125,6 +125,7 @@ def request_detail(request_id: int):
         runs=match_runs(session, request_id),
         form=RematchForm(),
         filter_labels=FILTER_LABELS,
+        weights=matching.WEIGHTS,
         standards=STANDARDS,
         sectors=iaf_sectors(),
     )
