@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select, update
 from matcher import links, matching
 from matcher.briefs import build_brief
 from matcher.candidates import count_removed, find_candidates, request_facts
+from matcher.indicative import write_indicative_quotes
 from matcher.matching import OfferHistory, Ranking, Selection
 from matcher.models import (
     LeadOffer,
@@ -149,7 +150,8 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     )
     session.add(run)
     session.flush()
-    _update_status(session, quote_request, history, offers, now)
+    indicative = write_indicative_quotes(session, quote_request, offers)
+    _update_status(session, quote_request, history, offers, now, indicative)
     _queue_lead_mails(session, quote_request, offers)
     return MatchOutcome(run=run, offers=offers)
 
@@ -187,6 +189,7 @@ def _update_status(
     history: OfferHistory,
     offers: list[LeadOffer],
     now: datetime,
+    indicative: list[Quote],
 ) -> None:
     link = links.request_url(quote_request.public_id)
     if offers and quote_request.status != RequestStatus.MATCHED:
@@ -203,6 +206,7 @@ def _update_status(
                 "link": link,
                 "invited": len(offers),
                 "answer_by": max(o.expires_at for o in offers),
+                "quotes": _quote_lines(session, indicative),
             },
             dedupe_key=f"matched:{quote_request.id}",
             request_id=quote_request.id,
@@ -221,6 +225,22 @@ def _update_status(
             request_id=quote_request.id,
         )
     session.flush()
+
+
+def _quote_lines(session: Session, quotes: list[Quote]) -> list[tuple[str, Quote]]:
+    """(provider name, quote) for the indicative quotes listed in the business's mail."""
+    if not quotes:
+        return []
+    names = dict(
+        session.exec(
+            select(Provider.id, Provider.name).where(
+                col(Provider.id).in_([q.provider_id for q in quotes])
+            )
+        ).all()
+    )
+    return sorted(
+        ((names[q.provider_id], q) for q in quotes), key=lambda pair: pair[1].three_year_total
+    )
 
 
 def _queue_lead_mails(session: Session, quote_request: QuoteRequest, offers: list[LeadOffer]):

@@ -21,8 +21,10 @@ def test_the_demo_request_has_firm_quotes_to_compare_and_seeding_twice_adds_noth
     assert "Accredited by UKAS" in page
 
     offers_before = db.exec(select(func.count()).select_from(LeadOffer)).one()
+    quotes_before = db.exec(select(func.count()).select_from(Quote)).one()
     seed_demo(app)
     assert seed_demo_leads(app, keep_open=(DEMO_CB, DEMO_CONSULTANT)) == link
     db.rollback()
     assert db.exec(select(func.count()).select_from(LeadOffer)).one() == offers_before
-    assert len(db.exec(select(Quote)).all()) == len(firm)
+    assert db.exec(select(func.count()).select_from(Quote)).one() == quotes_before
+    assert len(db.exec(select(Quote).where(Quote.status == QuoteStatus.FIRM)).all()) == len(firm)

@@ -228,16 +228,16 @@ def test_rematching_stops_once_three_firm_quotes_are_in(db):
     match_request(request_id)
     found = _offers(db, request_id)
     for offer in found:
-        db.add(
-            Quote(
-                offer_id=offer.id,
-                request_id=request_id,
-                provider_id=offer.provider_id,
-                status=QuoteStatus.FIRM,
-                kind="certification_body",
-                currency="GBP",
-            )
+        # The match job may already have written an indicative quote: firm it up, or add one.
+        quote = db.exec(select(Quote).where(Quote.offer_id == offer.id)).first() or Quote(
+            offer_id=offer.id,
+            request_id=request_id,
+            provider_id=offer.provider_id,
+            kind="certification_body",
+            currency="GBP",
         )
+        quote.status = QuoteStatus.FIRM
+        db.add(quote)
     db.commit()
     _decline(db, found[0])
     assert offers.rematch_request(db, request_id, "decline").offers == []
