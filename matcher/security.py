@@ -1,4 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response, and no secret links in the access log."""
+
+import logging
+import re
 
 from flask import Flask, Response, current_app
 
@@ -8,9 +11,30 @@ CSP = (
 )
 
 
+_REQUEST_LINK = re.compile(r"/r/[^/\s?\"]+")
+
+
+class RedactRequestLinks(logging.Filter):
+    """Blank out the token of /r/<token> links: an access log must not open anyone's request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _REQUEST_LINK.sub("/r/[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _REQUEST_LINK.sub("/r/[redacted]", record.msg)
+        return True
+
+
 def init_app(app: Flask) -> None:
-    """Add the security headers hook."""
+    """Add the security headers hook and the access-log redaction."""
     app.after_request(add_security_headers)
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactRequestLinks) for f in logger.filters):
+            logger.addFilter(RedactRequestLinks())
 
 
 def add_security_headers(response: Response) -> Response:
