@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from matcher.complexity import complexities_for
 from matcher.estimates import Estimate, Package, PriceList, RequestFacts, estimate
 from matcher.models import ConsultantPackage, LeadOffer, Provider, Quote, QuoteRequest, QuoteStatus
 
@@ -23,13 +24,20 @@ def price_list_of(provider: Provider, packages: list[ConsultantPackage]) -> Pric
     )
 
 
-def facts_of(quote_request: QuoteRequest) -> RequestFacts:
-    """The estimate's view of a request."""
+def facts_of(quote_request: QuoteRequest, session: Session | None = None) -> RequestFacts:
+    """The estimate's view of a request; with a session, its sector's mapped complexities."""
+    standards = tuple(quote_request.standard_codes)
+    complexities = (
+        complexities_for(session, sector=quote_request.sector, standards=standards)
+        if session is not None
+        else {}
+    )
     return RequestFacts(
-        standards=tuple(quote_request.standard_codes),
+        standards=standards,
         employees=quote_request.employees,
         sites=quote_request.sites,
         currency=quote_request.currency,
+        complexities=complexities,
     )
 
 
@@ -50,7 +58,7 @@ def write_indicative_quotes(
         select(ConsultantPackage).where(col(ConsultantPackage.provider_id).in_(provider_ids))
     ):
         packages.setdefault(package.provider_id, []).append(package)
-    facts = facts_of(quote_request)
+    facts = facts_of(quote_request, session)
     written = []
     for offer in offers:
         if offer.id in quoted:
@@ -88,10 +96,13 @@ def _band_lines(working: dict) -> list[str]:
     for part in working.get("standards", []):
         if "table" not in part:
             continue
+        notes = part.get("notes") or []
+        mapped = part.get("complexity") and not any("assumed" in note for note in notes)
+        category = f", {part['complexity']} complexity for the sector" if mapped else ""
         line = (
             f"{part['label']}: {part['initial_days']} initial audit days "
-            f"({part['table']}, {part['band']} employees)"
+            f"({part['table']}, {part['band']} employees{category})"
         )
         lines.append(line)
-        lines.extend(part.get("notes") or [])
+        lines.extend(notes)
     return lines

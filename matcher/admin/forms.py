@@ -1,10 +1,13 @@
-"""Admin console forms: decisions with a reason, accreditation bodies, outbox resend."""
+"""Admin console forms: decisions, accreditation bodies, sector complexity, outbox resend."""
 
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from matcher.audit_time import standard_label
+from matcher.complexity import MAPPED_STANDARDS
 from matcher.forms import SafeForm, choice_list, strip_filter
 from matcher.models import ProviderStatus
+from matcher.reference import iaf_sectors
 
 DECISION_LABELS = {
     "verify": "Verify",
@@ -80,3 +83,49 @@ class ProviderFilterForm(SafeForm):
 
 class EmptyForm(SafeForm):
     """A form with only its CSRF token, for one-button actions."""
+
+
+def _complexity_standard_choices():
+    return choice_list((code, standard_label(code)) for code in MAPPED_STANDARDS)
+
+
+def _sector_choices():
+    return choice_list((code, f"{code}. {name}") for code, name in iaf_sectors().items())
+
+
+class ComplexityForm(SafeForm):
+    """Map one IAF sector to an MD 5 complexity category for ISO 14001 or ISO 45001."""
+
+    standard = SelectField("Standard", choices=[])
+    sector = SelectField("IAF sector", choices=[])
+    complexity = SelectField(
+        "Complexity category",
+        choices=choice_list(
+            (c, c.capitalize()) for c in dict.fromkeys(sum(MAPPED_STANDARDS.values(), ()))
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standard.choices = _complexity_standard_choices()
+        self.sector.choices = _sector_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        allowed = MAPPED_STANDARDS.get(self.standard.data, ())
+        if ok and self.complexity.data not in allowed:
+            self.complexity.errors = [
+                *self.complexity.errors,
+                f"{standard_label(self.standard.data)} has the categories {', '.join(allowed)}.",
+            ]
+            ok = False
+        return ok
+
+
+class ClearComplexityForm(SafeForm):
+    """Remove one mapping: the sector goes back to "medium complexity assumed"."""
+
+    standard = HiddenField("Standard", [AnyOf(list(MAPPED_STANDARDS), "Unknown standard.")])
+    sector = HiddenField(
+        "Sector", [AnyOf([str(code) for code in iaf_sectors()], "Unknown IAF sector.")]
+    )

@@ -195,3 +195,25 @@ class ConsultantPackage(SQLModel, table=True):
     max_employees: int
     fee: Decimal | None = money_field()
     days: Decimal | None = Field(default=None, sa_type=Numeric(6, 1), nullable=True)
+
+
+class ComplexityCategory(StrEnum):
+    """IAF MD 5 complexity categories of an EMS or OH&SMS (OH&S has no `limited`)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    LIMITED = "limited"
+
+
+class SectorComplexity(SQLModel, table=True):
+    """An admin's mapping of one IAF sector to an MD 5 complexity category for one standard."""
+
+    __tablename__ = "sector_complexity"
+    __table_args__ = (UniqueConstraint("standard", "sector"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    standard: str = Field(max_length=16)
+    sector: int
+    complexity: str = Field(max_length=16)
+    updated_at: datetime = created_at_field()

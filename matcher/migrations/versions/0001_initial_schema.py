@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 22:05:22.648844
+Create Date: 2026-11-25 22:57:13.081737
 """
 
 from collections.abc import Sequence
@@ -55,6 +55,16 @@ def upgrade() -> None:
             "ix_outbox_job_status_created", ["status", "created_at"], unique=False
         )
 
+    op.create_table(
+        "sector_complexity",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("standard", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("sector", sa.Integer(), nullable=False),
+        sa.Column("complexity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sector_complexity")),
+        sa.UniqueConstraint("standard", "sector", name=op.f("uq_sector_complexity_standard")),
+    )
     op.create_table(
         "provider",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -606,6 +616,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_provider_email"))
 
     op.drop_table("provider")
+    op.drop_table("sector_complexity")
     with op.batch_alter_table("outbox_job", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_job_status_created")
 
