@@ -1,4 +1,12 @@
-"""Provider CSV import: every row checked first, then all imported or none."""
+"""Provider CSV import: every row checked first, then all imported or none.
+
+Price-list columns, all optional: `day_rate`, `currency` (ISO 4217), `application_fee`,
+`certificate_fee`, `annual_fee`, `travel_policy` (included | estimate | at_cost) and
+`travel_estimate` (required when the policy is estimate). Consultants may add `packages`,
+up to five non-overlapping headcount bands separated by `;`, each `MIN-MAX:PRICE`: a fixed
+fee (`1-10:2500;11-50:4000`) or typical days at the day rate (`1-10:3d;11-50:5.5d`, whole or
+half days, needs `day_rate`); one row uses fees or days, not both.
+"""
 
 import csv
 from dataclasses import dataclass, field
@@ -12,6 +20,7 @@ from sqlmodel import Session, func, select
 from matcher import reference
 from matcher.accounts import create_user, send_invitation
 from matcher.accreditation import ensure_accreditation_bodies, find_body
+from matcher.bands import BandError, parse_bands
 from matcher.models import Provider, ProviderKind, ProviderStatus, Role, TravelPolicy, utcnow
 from matcher.passwords import password_problem
 from matcher.providers import audit, create_provider, declare_affiliation, email_taken
@@ -24,6 +33,7 @@ REQUIRED_COLUMNS = (
 OPTIONAL_COLUMNS = (
     "application_fee", "certificate_fee", "annual_fee", "travel_policy", "travel_estimate",
     "phone", "website", "description", "country", "region", "insurance_expires", "status",
+    "packages",
 )  # fmt: skip
 MONEY_COLUMNS = ("day_rate", "application_fee", "certificate_fee", "annual_fee", "travel_estimate")
 
@@ -167,6 +177,9 @@ def _parse_row(session, row: _Row, *, line: int, seen: set, today: date) -> Pars
         row.problems.append(f"unknown currency {currency}")
     if money["day_rate"] is not None and not currency:
         row.problems.append("currency is missing for the day rate")
+    if money["travel_estimate"] is None and row.raw.get("travel_policy") == TravelPolicy.ESTIMATE:
+        row.problems.append("travel_estimate is missing for travel_policy estimate")
+    packages = _packages(row, is_cb, day_rate=money["day_rate"], currency=currency)
     provider: dict[str, Any] = {
         "kind": kind,
         "name": row.text("name", max_length=200, required=True),
@@ -184,6 +197,7 @@ def _parse_row(session, row: _Row, *, line: int, seen: set, today: date) -> Pars
         "country": (row.raw.get("country") or (countries[0] if countries else "")).upper() or None,
         "travel_policy": _travel(row),
         "insurance_expires_on": row.day("insurance_expires"),
+        "packages": packages,
         **money,
     }
     if is_cb:
@@ -235,6 +249,25 @@ def _travel(row: _Row) -> str | None:
         row.problems.append(f"travel_policy {value!r} is not included, estimate or at_cost")
         return None
     return value
+
+
+def _packages(row: _Row, is_cb: bool, *, day_rate, currency) -> list[dict[str, Any]]:
+    value = row.raw.get("packages", "")
+    if not value:
+        return []
+    if is_cb:
+        row.problems.append("packages is for consultants only")
+        return []
+    try:
+        bands = parse_bands(value)
+    except BandError as exc:
+        row.problems.append(f"packages {value!r}: {exc}")
+        return []
+    if not currency:
+        row.problems.append("currency is missing for the packages")
+    if day_rate is None and any(band["fee"] is None for band in bands):
+        row.problems.append("day_rate is missing: packages in days are priced with it")
+    return bands
 
 
 def _accreditation(session: Session, row: _Row, *, today: date) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from matcher.models import (
     AccreditationScope,
     Affiliation,
     AuditLog,
+    ConsultantPackage,
     Provider,
     ProviderCountry,
     ProviderSector,
@@ -48,9 +49,10 @@ def create_provider(
     sectors: Iterable[int] = (),
     scope: Iterable[tuple[str, int]] = (),
     qualifications: Iterable[dict[str, Any]] = (),
+    packages: Iterable[dict[str, Any]] = (),
     **fields: Any,
 ) -> Provider:
-    """Insert a provider with its countries, standards, sectors and scope; flush only."""
+    """Insert a provider with its countries, standards, sectors, scope and packages; flush only."""
     provider = Provider(kind=kind, name=name, email=email.strip().lower(), **fields)
     session.add(provider)
     session.flush()
@@ -59,6 +61,8 @@ def create_provider(
     )
     for qualification in qualifications:
         session.add(Qualification(provider_id=provider.id, **qualification))
+    for band in packages:
+        session.add(ConsultantPackage(provider_id=provider.id, **band))
     session.flush()
     return provider
 
@@ -91,6 +95,29 @@ def replace_coverage(
         for standard, sector in sorted(set(scope)):
             session.add(AccreditationScope(provider_id=pid, standard=standard, sector=int(sector)))
     session.flush()
+
+
+def replace_packages(
+    session: Session, provider: Provider, packages: Iterable[dict[str, Any]]
+) -> None:
+    """Replace a consultant's headcount bands (min/max employees, fee or days); flush only."""
+    session.exec(delete(ConsultantPackage).where(col(ConsultantPackage.provider_id) == provider.id))
+    # The unique (provider, min_employees) must not see the old rows: delete before insert.
+    session.flush()
+    for band in sorted(packages, key=lambda band: band["min_employees"]):
+        session.add(ConsultantPackage(provider_id=provider.id, **band))
+    session.flush()
+
+
+def packages_of(session: Session, provider: Provider) -> list[ConsultantPackage]:
+    """A consultant's headcount bands, smallest first."""
+    return list(
+        session.exec(
+            select(ConsultantPackage)
+            .where(ConsultantPackage.provider_id == provider.id)
+            .order_by(col(ConsultantPackage.min_employees))
+        )
+    )
 
 
 def declare_affiliation(session: Session, provider: Provider, other: Provider) -> None:
@@ -310,14 +337,18 @@ def update_profile(
     fields: dict[str, Any],
     coverage_lists: dict[str, Any],
     reviewed: dict[str, Any],
+    packages: Iterable[dict[str, Any]] | None = None,
 ) -> bool:
-    """Save the profile at once, except accreditation and scope, which wait for an admin.
+    """Save the profile and price list at once, except accreditation and scope (admin review).
 
-    Returns whether something was parked for review. Flush only.
+    `packages` None leaves a consultant's bands as they are. Returns whether something was
+    parked for review. Flush only.
     """
     for name, value in fields.items():
         setattr(provider, name, value)
     provider.updated_at = utcnow()
     session.add(provider)
     replace_coverage(session, provider, **coverage_lists)
+    if packages is not None:
+        replace_packages(session, provider, packages)
     return propose_changes(session, provider, reviewed) if reviewed else False

@@ -27,7 +27,15 @@ def db_upgrade() -> None:
 @click.option("--verified", is_flag=True, help="Verify every imported provider at once.")
 @with_appcontext
 def import_providers_command(csv_file: str, verified: bool) -> None:
-    """Import providers from a CSV file: all rows or, if any row is bad, none (exit 1)."""
+    """Import providers from a CSV file: all rows or, if any row is bad, none (exit 1).
+
+    \b
+    Optional price-list columns: application_fee, certificate_fee, annual_fee,
+    travel_policy (included | estimate | at_cost), travel_estimate (needed for estimate),
+    and, for consultants, packages: up to 5 non-overlapping bands MIN-MAX:PRICE separated
+    by ';', a fixed fee (1-10:2500;11-50:4000) or typical days at the day rate
+    (1-10:3d;11-50:5.5d); fees or days in one row, not both.
+    """
     from matcher.db import transaction
     from matcher.importing import import_rows, parse_rows
     from matcher.models import utcnow

@@ -8,6 +8,8 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    FieldList,
+    FormField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -32,9 +34,17 @@ from wtforms.validators import (
 
 from matcher import reference
 from matcher.auth.forms import strong_password
+from matcher.bands import MAX_BANDS
 from matcher.evidence import EVIDENCE_KINDS, sniff
 from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
 from matcher.models import ProviderKind, TravelPolicy
+from matcher.provider.price_list_forms import (
+    PACKAGE_PRICING,
+    PackageBandForm,
+    blank_band,
+    check_bands,
+    finite,
+)
 
 KINDS = [
     (ProviderKind.CONSULTANT.value, "Consultant: we help businesses get ready for certification"),
@@ -46,7 +56,12 @@ TRAVEL_CHOICES = [
     (TravelPolicy.ESTIMATE.value, "Estimated in each quote"),
     (TravelPolicy.AT_COST.value, "Charged at cost"),
 ]
-MONEY = [Optional(), NumberRange(min=0, max=1_000_000, message="Enter an amount up to 1,000,000.")]
+
+MONEY = [
+    Optional(),
+    finite,
+    NumberRange(min=0, max=1_000_000, message="Enter an amount up to 1,000,000."),
+]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -147,6 +162,7 @@ class ProviderDetailsForm(SafeForm):
     certificate_fee = DecimalField("Certificate fee", MONEY, places=2)
     annual_fee = DecimalField("Annual fee", MONEY, places=2)
     travel_policy = SelectField("Travel", [Optional()], choices=choice_list(TRAVEL_CHOICES))
+    travel_estimate = DecimalField("Usual travel estimate per quote", MONEY, places=2)
     # Certification bodies.
     accreditation_body = SelectField("Accreditation body", [Optional()], choices=[])
     accreditation_number = StringField(
@@ -190,6 +206,13 @@ class ProviderDetailsForm(SafeForm):
                 self.day_rate.data is not None and not self.currency.data,
                 self.currency,
                 "Choose the currency of your prices.",
+            ),
+            (
+                self.travel_policy.data == TravelPolicy.ESTIMATE
+                and self.travel_estimate.data is None
+                and not self.travel_estimate.errors,
+                self.travel_estimate,
+                "Give your usual travel estimate: the policy says travel is estimated.",
             ),
         ]
         if self.is_cb:
@@ -280,10 +303,40 @@ class ProfileForm(ProviderDetailsForm):
         [InputRequired("Give a number."), NumberRange(min=1, max=500)],
         default=20,
     )
+    # Consultants: a fixed fee, or typical days at the day rate, per headcount band.
+    package_pricing = RadioField(
+        "How you price a project",
+        [Optional()],
+        choices=choice_list(PACKAGE_PRICING),
+        default="fixed",
+    )
+    packages = FieldList(FormField(PackageBandForm), min_entries=MAX_BANDS, max_entries=MAX_BANDS)
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind_value = kind
+        if self.is_cb:
+            # A CB's price is its day rate and fees: bands are never read from its form.
+            del self.packages
+            del self.package_pricing
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return ok if self.is_cb else check_bands(self) and ok
+
+    def bands(self) -> list[dict]:
+        """The filled-in bands as ConsultantPackage values (call after validate)."""
+        daily = self.package_pricing.data == "daily"
+        return [
+            {
+                "min_employees": row.min_employees.data,
+                "max_employees": row.max_employees.data,
+                "fee": None if daily else row.fee.data,
+                "days": row.days.data,
+            }
+            for row in (entry.form for entry in self.packages)
+            if not blank_band(row)
+        ]
 
 
 class EvidenceForm(SafeForm):

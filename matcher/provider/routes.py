@@ -16,7 +16,7 @@ from matcher.evidence import (
     store_evidence,
 )
 from matcher.extensions import limiter
-from matcher.models import Provider, ProviderKind, ProviderStatus
+from matcher.models import ConsultantPackage, Provider, ProviderKind, ProviderStatus, TravelPolicy
 from matcher.provider import bp
 from matcher.provider.forms import EvidenceForm, JoinForm, ProfileForm
 from matcher.reference import STANDARDS
@@ -103,6 +103,8 @@ def profile():
     form = ProfileForm(kind=provider.kind, bodies=_body_choices(session))
     if not form.is_submitted():
         _fill_profile_form(form, provider, providers.coverage(session, provider))
+        if not is_cb:
+            _fill_bands(form, providers.packages_of(session, provider))
     elif form.validate_on_submit():
         fields = _provider_fields(form, is_cb)
         reviewed = {name: fields.pop(name) for name in providers.REVIEWED_FIELDS if name in fields}
@@ -111,7 +113,12 @@ def profile():
             reviewed["scope"] = coverage_lists.pop("scope")
         fields["monthly_cap"] = form.monthly_cap.data
         parked = providers.update_profile(
-            session, provider, fields=fields, coverage_lists=coverage_lists, reviewed=reviewed
+            session,
+            provider,
+            fields=fields,
+            coverage_lists=coverage_lists,
+            reviewed=reviewed,
+            packages=None if is_cb else form.bands(),
         )
         session.commit()
         flash(
@@ -193,6 +200,10 @@ def _provider_fields(form, is_cb: bool) -> dict:
         "certificate_fee": form.certificate_fee.data,
         "annual_fee": form.annual_fee.data,
         "travel_policy": form.travel_policy.data or None,
+        # An estimate only means something under the "estimate" policy.
+        "travel_estimate": form.travel_estimate.data
+        if form.travel_policy.data == TravelPolicy.ESTIMATE
+        else None,
     }
     if is_cb:
         fields |= {
@@ -246,6 +257,7 @@ def _fill_profile_form(form: ProfileForm, provider: Provider, coverage: dict) ->
         "certificate_fee",
         "annual_fee",
         "travel_policy",
+        "travel_estimate",
     ):
         form[name].data = getattr(provider, name)
     form.countries.data = coverage["countries"]
@@ -261,3 +273,13 @@ def _fill_profile_form(form: ProfileForm, provider: Provider, coverage: dict) ->
     form.accreditation_expires.data = (
         date.fromisoformat(expires) if expires else provider.accreditation_expires_on
     )
+
+
+def _fill_bands(form: ProfileForm, packages: list[ConsultantPackage]) -> None:
+    if packages and all(p.fee is None for p in packages):
+        form.package_pricing.data = "daily"
+    for entry, package in zip(form.packages, packages, strict=False):
+        entry.form.min_employees.data = package.min_employees
+        entry.form.max_employees.data = package.max_employees
+        entry.form.fee.data = package.fee
+        entry.form.days.data = package.days
