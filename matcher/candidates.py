@@ -254,6 +254,14 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
     return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
+def _connection(session: Session):
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Short OLTP queries: compiling them with JIT costs PostgreSQL far more than it saves.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    return connection
+
+
 def find_candidates(session: Session, request: RequestFacts, now: datetime) -> list[ProviderFacts]:
     """Load the providers that pass every filter SQL can check, as matcher facts."""
     kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
@@ -261,11 +269,7 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
         return []
     niche = any(code not in COMMON_STANDARDS for code in request.standards)
     query = _narrowing(kinds, len(request.standards), niche)
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # A short OLTP query: compiling it with JIT costs PostgreSQL far more than it saves.
-        connection.exec_driver_sql("SET LOCAL jit = off")
-    rows = connection.execute(query, _parameters(request, now)).all()
+    rows = _connection(session).execute(query, _parameters(request, now)).all()
     affiliations = _affiliations(session, [row.id for row in rows if row.affiliated])
     standards = frozenset(request.standards)
     scope = frozenset((s, request.sector) for s in request.standards)
@@ -336,7 +340,7 @@ def count_removed(session: Session, request: RequestFacts, now: datetime) -> dic
     ).label("reason")
     # Group over a subquery: PostgreSQL will not match a CASE with bound parameters in GROUP BY.
     reasons = select(reason).select_from(P).subquery()
-    rows = session.connection().execute(
+    rows = _connection(session).execute(
         select(reasons.c.reason, func.count()).group_by(reasons.c.reason),
         _parameters(request, now),
     )
