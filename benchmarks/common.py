@@ -47,6 +47,29 @@ def machine() -> str:
     return f"{platform.node()} · {cpu} cores · {platform.platform()} · Python {python}"
 
 
+TEST_RUN_LOCK = "certmatch:test-run-lock"  # the same key tests/conftest.py claims
+
+
+@contextmanager
+def claimed_redis_database(server_url: str) -> Iterator[str]:
+    """A Redis database number no test run or other benchmark holds; emptied after."""
+    import redis
+
+    base = server_url.rsplit("/", 1)[0] if server_url.count("/") > 2 else server_url
+    for number in range(15, 0, -1):
+        url = f"{base}/{number}"
+        conn = redis.Redis.from_url(url)
+        if conn.set(TEST_RUN_LOCK, "benchmark", nx=True, ex=3600):
+            try:
+                yield url
+            finally:
+                conn.flushdb()
+                conn.close()
+            return
+        conn.close()
+    raise RuntimeError("no free Redis database number")
+
+
 @contextmanager
 def throwaway_database(server_url: str | None, tmp_dir: str) -> Iterator[str]:
     """A fresh PostgreSQL database on server_url (dropped after), or a SQLite file."""

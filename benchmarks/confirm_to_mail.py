@@ -26,7 +26,7 @@ from rq import Queue  # noqa: E402
 from rq.job import JobStatus  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from benchmarks.common import machine, summary, throwaway_database  # noqa: E402
+from benchmarks.common import claimed_redis_database, machine, summary, throwaway_database  # noqa: E402
 from matcher import create_app  # noqa: E402
 from matcher.db import transaction  # noqa: E402
 from matcher.links import request_token  # noqa: E402
@@ -52,12 +52,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     redis_server = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    redis_url = redis_server.rsplit("/", 1)[0] + "/14"
-    if redis.Redis.from_url(redis_url).dbsize():
-        sys.exit(f"{redis_url} is not empty: is another benchmark running?")
     sink = SMTPSink()
     sink.controller.start()
     with (
+        claimed_redis_database(redis_server) as redis_url,
         tempfile.TemporaryDirectory() as tmp,
         throwaway_database(os.environ.get("DATABASE_URL"), tmp) as url,
     ):
@@ -90,7 +88,6 @@ def main() -> None:
             worker.terminate()
             worker.wait(timeout=30)
             sink.controller.stop()
-            redis.Redis.from_url(redis_url).flushdb()
     print(f"machine: {machine()}")
     print(f"backend: {url.split(':', 1)[0]} + Redis, one `certmatch worker` process")
     print(f"confirm POST -> quotes mail in the SMTP sink : {summary(latencies)}")

@@ -17,8 +17,35 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 30
 
 
+def warm_up(app: Flask) -> None:
+    """Load what every job needs once, in the parent, so each forked work-horse inherits it.
+
+    RQ forks a fresh work-horse per job: anything imported, compiled or cached lazily would
+    otherwise be redone in every job (mail templates alone cost tens of milliseconds).
+    """
+    import smtplib  # noqa: F401
+    from email.message import EmailMessage  # noqa: F401
+
+    import workers.lifecycle  # noqa: F401
+    import workers.mail  # noqa: F401
+    import workers.matching  # noqa: F401
+    import workers.outbox  # noqa: F401
+    import workers.providers  # noqa: F401
+    from matcher import reference
+
+    reference.iaf_sectors()
+    reference.countries()
+    with app.app_context():
+        for name in app.jinja_env.list_templates():
+            if name.startswith(("email/", "provider/_brief")):
+                app.jinja_env.get_template(name)
+    # The parent keeps no database connection for its children to share by accident.
+    app.extensions["certmatch.engine"].dispose()
+
+
 def run_worker(app: Flask, *, burst: bool = False) -> None:
     """Work the app's queues; when Redis drops, wait and reconnect instead of dying."""
+    warm_up(app)
     backoff = 1.0
     while True:
         try:
