@@ -7,13 +7,12 @@ with a message for the person who tried, before anything is changed. Flush, neve
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from matcher import audit_time, links, offers, quote_math, track_record
+from matcher import audit_time, complexity, links, offers, quote_math, track_record
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -178,8 +177,13 @@ def total_of(quote: Quote) -> quote_math.QuoteTotal:
     return quote_math.consultant_total(fee_type=quote.fee_type, fee=quote.fee, days=quote.days)
 
 
-def days_check(quote: Quote, quote_request: QuoteRequest) -> audit_time.DaysCheck | None:
-    """A CB quote's initial audit days against the IAF MD 5 minimum; None for consultants."""
+def days_check(
+    session: Session, quote: Quote, quote_request: QuoteRequest
+) -> audit_time.DaysCheck | None:
+    """A CB quote's initial audit days against the IAF MD 5 minimum; None for consultants.
+
+    ISO 14001 / 45001 minimums use the admin's sector-to-complexity mapping when it has one.
+    """
     if quote.kind != ProviderKind.CERTIFICATION_BODY or quote.stage1_days is None:
         return None
     return audit_time.check_quote_days(
@@ -187,6 +191,9 @@ def days_check(quote: Quote, quote_request: QuoteRequest) -> audit_time.DaysChec
         quote.stage2_days,
         standards=quote_request.standard_codes,
         employees=quote_request.employees,
+        complexities=complexity.complexities_for(
+            session, sector=quote_request.sector, standards=quote_request.standard_codes
+        ),
     )
 
 
@@ -218,7 +225,7 @@ def submit_quote(
     quote.valid_until = datetime.combine(figures["valid_until"], time.min, tzinfo=UTC)
     quote.message = _figure("message", figures.get("message"))
     total = total_of(quote)
-    check = days_check(quote, quote_request)
+    check = days_check(session, quote, quote_request)
     quote.three_year_total = total.total
     quote.working = {
         **total.to_json(),
@@ -497,153 +504,3 @@ def _tell_provider(session, quote_request, offer, *, template: str, reason: str,
         request_id=quote_request.id,
         provider_id=provider.id,
     )
-
-
-# ---------------------------------------------------------------- the business's comparison
-
-
-@dataclass(frozen=True)
-class QuoteCard:
-    """One quote as the business compares it."""
-
-    quote: Quote
-    offer: LeadOffer
-    provider: Provider
-    badge: list[str]
-    total: quote_math.QuoteTotal | None
-    check: audit_time.DaysCheck | None
-    days: dict[str, str]
-    response: str
-    record: track_record.TrackRecord
-    assumptions: list[str]
-    can_accept: bool
-    can_decline: bool
-
-    @property
-    def firm(self) -> bool:
-        return self.quote.status != QuoteStatus.INDICATIVE
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Everything the request page shows about quotes, and what the business may do."""
-
-    cards: list[QuoteCard]
-    accepted: QuoteCard | None
-    waiting: int
-    can_withdraw: bool
-    can_rate: bool
-    rating: Rating | None
-
-
-STATUS_ORDER = {
-    QuoteStatus.ACCEPTED: 0, QuoteStatus.FIRM: 1, QuoteStatus.INDICATIVE: 2,
-    QuoteStatus.NOT_CHOSEN: 3, QuoteStatus.DECLINED: 4,
-}  # fmt: skip
-
-
-def comparison_for(session: Session, quote_request: QuoteRequest, *, now: datetime) -> Comparison:
-    """The request's quotes side by side, best decided first, with their warnings."""
-    rows = session.exec(
-        select(Quote, LeadOffer, Provider)
-        .join(LeadOffer, col(LeadOffer.id) == Quote.offer_id)
-        .join(Provider, col(Provider.id) == Quote.provider_id)
-        .where(Quote.request_id == quote_request.id)
-    ).all()
-    open_request = quote_request.status in OPEN_FOR_QUOTES
-    cards = []
-    for quote, offer, provider in rows:
-        # An indicative figure whose provider declined or let the lead expire means nothing.
-        if quote.status == QuoteStatus.INDICATIVE and offer.status != OfferStatus.OFFERED:
-            continue
-        cards.append(_card(session, quote_request, quote, offer, provider, open_request))
-    cards.sort(key=lambda c: (STATUS_ORDER.get(c.quote.status, 9), _sort_total(c), c.quote.id))
-    quoted = {c.offer.id for c in cards}
-    waiting = session.exec(
-        select(LeadOffer.id)
-        .where(LeadOffer.request_id == quote_request.id)
-        .where(LeadOffer.status == OfferStatus.OFFERED)
-    ).all()
-    accepted = next((c for c in cards if c.quote.status == QuoteStatus.ACCEPTED), None)
-    rating = rating_for(session, quote_request.id)
-    return Comparison(
-        cards=cards,
-        accepted=accepted,
-        waiting=sum(1 for offer_id in waiting if offer_id not in quoted),
-        can_withdraw=quote_request.status in (*OPEN_FOR_QUOTES, RequestStatus.PENDING_CONFIRMATION),
-        can_rate=accepted is not None and rating is None,
-        rating=rating,
-    )
-
-
-def _sort_total(card: QuoteCard) -> Decimal:
-    return card.total.total if card.total else Decimal("Infinity")
-
-
-def _card(session, quote_request, quote, offer, provider, open_request) -> QuoteCard:
-    try:
-        total = total_of(quote)
-    except ValueError:
-        total = None
-    responded = offer.responded_at if quote.status != QuoteStatus.INDICATIVE else None
-    if responded:
-        hours = track_record.hours_between(offer.offered_at, responded)
-        response = f"answered in {track_record.duration_text(hours)}"
-    else:
-        response = f"firm quote expected by {offer.expires_at.strftime('%d %B %Y, %H:%M UTC')}"
-    days = {
-        name: audit_time.format_days(getattr(quote, name))
-        for name in (
-            "stage1_days",
-            "stage2_days",
-            "surveillance_days",
-            "recertification_days",
-            "days",
-        )
-        if getattr(quote, name) is not None
-    }
-    check = days_check(quote, quote_request)
-    if check is not None:
-        days["initial"] = audit_time.format_days(check.offered)
-        days["minimum"] = audit_time.format_days(check.minimum)
-    working = quote.working or {}
-    return QuoteCard(
-        quote=quote,
-        offer=offer,
-        provider=provider,
-        badge=verification_badge(session, provider),
-        total=total,
-        check=check,
-        days=days,
-        response=response,
-        record=track_record.track_record(provider),
-        assumptions=list(working.get("assumptions") or []) if not working.get("firm") else [],
-        can_accept=open_request and quote.status == QuoteStatus.FIRM,
-        can_decline=open_request
-        and quote.status in (QuoteStatus.FIRM, QuoteStatus.INDICATIVE)
-        and offer.status in (OfferStatus.OFFERED, OfferStatus.QUOTED),
-    )
-
-
-def verification_badge(session: Session, provider: Provider) -> list[str]:
-    """What CertMatch checked: a CB's accreditation, a consultant's qualifications."""
-    from matcher.models import AccreditationBody
-    from matcher.providers import qualifications
-
-    if provider.kind == ProviderKind.CERTIFICATION_BODY:
-        body = session.get(AccreditationBody, provider.accreditation_body_id or 0)
-        expires = provider.accreditation_expires_on
-        return [
-            f"Accredited by {body.acronym if body else 'an accreditation body'}"
-            + (f", no. {provider.accreditation_number}" if provider.accreditation_number else "")
-            + (f", valid until {expires.isoformat()}" if expires else "")
-        ]
-    found = qualifications(session, provider)
-    if not found:
-        return ["Verified consultant"]
-    return [
-        q.name
-        + (f" ({q.issuer})" if q.issuer else "")
-        + (f", valid until {q.expires_on.isoformat()}" if q.expires_on else "")
-        for q in found
-    ]

@@ -141,7 +141,7 @@ def _render_lead(offer, *, quote_form=None, decline_form=None, refusal=None, sta
         quote=quote,
         firm=firm,
         total=quotes.total_of(quote) if firm else None,
-        check=quotes.days_check(quote, quote_request) if firm else None,
+        check=quotes.days_check(session, quote, quote_request) if firm else None,
         left=lifecycle.time_left(offer.expires_at, now),
         can_answer=can_answer,
         quote_form=quote_form,

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, url_for
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from matcher import quote_requests, quotes
+from matcher import comparison, quote_requests, quotes
 from matcher.db import get_session
 from matcher.forms import SafeForm, choice_list, strip_filter
 from matcher.models import utcnow
@@ -33,7 +33,7 @@ class RatingForm(SafeForm):
 def page_context(session, quote_request) -> dict:
     """What the request page needs to show and act on the quotes."""
     return {
-        "comparison": quotes.comparison_for(session, quote_request, now=utcnow()),
+        "comparison": comparison.comparison_for(session, quote_request, now=utcnow()),
         "action_form": ActionForm(formdata=None),
         "rating_form": RatingForm(formdata=None),
     }
