@@ -63,10 +63,11 @@ def main() -> None:
     os.chdir(ROOT)
     if command == "demo":
         ensure_environment("")
-        os.execv(BIN / "certmatch", ["certmatch", "demo", *args])
+        os.execv(BIN / "certmatch", [str(BIN / "certmatch"), "demo", *args])
     ensure_environment("test")
     ensure_chromium()
-    os.execv(BIN / "python", ["python", "-m", "pytest", *args])
+    # argv[0] must be the venv's own path: Python finds its environment from it.
+    os.execv(BIN / "python", [str(BIN / "python"), "-m", "pytest", *args])
 
 
 if __name__ == "__main__":
