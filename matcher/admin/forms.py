@@ -129,3 +129,13 @@ class ClearComplexityForm(SafeForm):
     sector = HiddenField(
         "Sector", [AnyOf([str(code) for code in iaf_sectors()], "Unknown IAF sector.")]
     )
+
+
+class RemoveAffiliationForm(SafeForm):
+    """Remove a declared affiliation: a reason is required, for the audit log."""
+
+    reason = TextAreaField(
+        "Why remove it?",
+        [DataRequired("Give a reason for the audit log."), Length(max=2000)],
+        filters=[strip_filter],
+    )

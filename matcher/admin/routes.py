@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from matcher import accreditation, providers
+from matcher import accreditation, affiliations, providers
 from matcher.admin import bp, queries
 from matcher.admin.forms import (
     DECISION_LABELS,
@@ -13,6 +13,7 @@ from matcher.admin.forms import (
     DecisionForm,
     EmptyForm,
     ProviderFilterForm,
+    RemoveAffiliationForm,
 )
 from matcher.auth.guards import admin_required
 from matcher.db import get_session
@@ -95,6 +96,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         trail=providers.audit_trail(session, provider),
         actions=_allowed_actions(provider),
         decision_form=decision_form or DecisionForm(),
+        remove_affiliation_form=RemoveAffiliationForm(formdata=None),
         changes_form=changes_form or ChangesForm(),
         standards=STANDARDS,
         sectors=iaf_sectors(),
@@ -160,6 +162,23 @@ def review_changes(provider_id: int):
         + ("live." if form.action.data == "approve" else "refused."),
         "success",
     )
+    return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
+
+
+@bp.post("/providers/<int:provider_id>/affiliations/<int:other_id>/remove")
+@admin_required
+def remove_affiliation(provider_id: int, other_id: int):
+    session = get_session()
+    provider = _provider_or_404(provider_id)
+    form = RemoveAffiliationForm()
+    if not form.validate_on_submit():
+        flash("Give a reason to remove an affiliation.", "error")
+        return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
+    if affiliations.remove_affiliation(
+        session, provider, other_id, actor_id=current_user.id, reason=form.reason.data
+    ):
+        session.commit()
+        flash("Affiliation removed.", "success")
     return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
 
 

@@ -349,3 +349,17 @@ class EvidenceForm(SafeForm):
             self.file.errors = [*self.file.errors, "Choose a file to upload."]
             ok = False
         return ok
+
+
+class AffiliationForm(SafeForm):
+    """Declare an affiliation with another provider by its CertMatch e-mail address."""
+
+    email = EmailField(
+        "E-mail address of the affiliated consultant or certification body",
+        [
+            DataRequired("Enter the e-mail address the other provider uses on CertMatch."),
+            Length(max=254),
+            Email("Enter a valid e-mail address."),
+        ],
+        filters=[strip_filter],
+    )

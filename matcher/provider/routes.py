@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, send_file, url_for
 
-from matcher import accounts, providers
+from matcher import accounts, affiliations, providers
 from matcher.accreditation import all_bodies, body_is_usable, seed_if_empty
 from matcher.auth.guards import current_provider, provider_account_required, provider_required
 from matcher.auth.routes import login_limit
@@ -18,7 +18,7 @@ from matcher.evidence import (
 from matcher.extensions import limiter
 from matcher.models import ConsultantPackage, Provider, ProviderKind, ProviderStatus, TravelPolicy
 from matcher.provider import bp
-from matcher.provider.forms import EvidenceForm, JoinForm, ProfileForm
+from matcher.provider.forms import AffiliationForm, EvidenceForm, JoinForm, ProfileForm
 from matcher.reference import STANDARDS
 
 
@@ -137,7 +137,36 @@ def profile():
         upload_form=EvidenceForm(),
         evidence=_evidence_list(provider),
         standards=STANDARDS,
+        affiliation_form=AffiliationForm(formdata=None),
+        affiliated=providers.affiliations(session, provider),
     ), 422 if form.is_submitted() else 200
+
+
+@bp.post("/profile/affiliations")
+@provider_required
+def declare_affiliation():
+    session = get_session()
+    provider = current_provider()
+    form = AffiliationForm()
+    if form.validate_on_submit():
+        try:
+            other = affiliations.declare_by_email(session, provider, form.email.data)
+        except affiliations.AffiliationError as exc:
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            session.commit()
+            flash(
+                f"Affiliation with {other.name} recorded: you and they will never be offered "
+                "the same request.",
+                "success",
+            )
+            return redirect(url_for("provider.profile") + "#affiliations", code=303)
+    session.rollback()
+    return render_template(
+        "provider/affiliations_error.html",
+        affiliation_form=form,
+        affiliated=providers.affiliations(session, provider),
+    ), 422
 
 
 @bp.post("/evidence")
