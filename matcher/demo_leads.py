@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import Flask
 from sqlmodel import select
 
-from matcher import estimates, links, offers, quotes
+from matcher import estimates, indicative, links, offers, providers, quotes
 from matcher.db import transaction
 from matcher.models import Provider, QuoteRequest, RequestStatus, utcnow
 
@@ -70,7 +70,7 @@ def seed_demo_leads(app: Flask, *, keep_open: tuple[str, ...] = ()) -> str | Non
                 offer_id=offer.id,
                 provider_id=provider.id,
                 figures={
-                    **demo_figures(quote_request, provider),
+                    **demo_figures(session, quote_request, provider),
                     "valid_until": (now + timedelta(days=60)).date(),
                     "message": MESSAGES[answered % len(MESSAGES)],
                 },
@@ -80,24 +80,10 @@ def seed_demo_leads(app: Flask, *, keep_open: tuple[str, ...] = ()) -> str | Non
         return links.request_url(quote_request.public_id)
 
 
-def demo_figures(quote_request: QuoteRequest, provider: Provider) -> dict:
+def demo_figures(session, quote_request: QuoteRequest, provider: Provider) -> dict:
     """A plausible firm quote from the provider's price list and the MD 5 audit time."""
-    facts = estimates.RequestFacts(
-        standards=tuple(quote_request.standard_codes),
-        employees=quote_request.employees,
-        sites=quote_request.sites,
-        currency=quote_request.currency,
-    )
-    prices = estimates.PriceList(
-        kind=provider.kind,
-        currency=provider.currency,
-        day_rate=provider.day_rate,
-        application_fee=provider.application_fee,
-        certificate_fee=provider.certificate_fee,
-        annual_fee=provider.annual_fee,
-        travel_policy=provider.travel_policy,
-        travel_estimate=provider.travel_estimate,
-    )
+    facts = indicative.facts_of(quote_request, session=session)
+    prices = indicative.price_list_of(provider, providers.packages_of(session, provider))
     found = estimates.estimate(facts, prices)
     if found.available:
         figures = {k: v for k, v in found.figures.items() if v is not None}
