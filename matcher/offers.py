@@ -127,9 +127,7 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     chosen_ids = [c.provider.id for c in selection.chosen]
     if chosen_ids:
         session.exec(
-            update(Provider)
-            .where(col(Provider.id).in_(chosen_ids))
-            .values(last_offered_at=now, offers_received=Provider.offers_received + 1)
+            update(Provider).where(col(Provider.id).in_(chosen_ids)).values(last_offered_at=now)
         )
     removed = count_removed(session, facts, now)
     run = MatchRun(

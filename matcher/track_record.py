@@ -25,10 +25,13 @@ MIN_STARS, MAX_STARS = 1, 5
 def refresh_response_record(session: Session, provider_id: int) -> None:
     """Recompute a provider's response rate inputs and median response time from its offers."""
     session.flush()
+    # Only decided offers count: one still open can yet be answered, and one cancelled
+    # before the provider answered says nothing about it.
     received = session.exec(
         select(func.count())
         .select_from(LeadOffer)
         .where(LeadOffer.provider_id == provider_id)
+        .where(col(LeadOffer.status) != OfferStatus.OFFERED)
         .where(
             (col(LeadOffer.status) != OfferStatus.CANCELLED)
             | col(LeadOffer.responded_at).is_not(None)

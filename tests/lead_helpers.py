@@ -82,9 +82,6 @@ def matched_request(db, providers, *, now: datetime | None = None, **request_fie
         )
         db.add(offer)
         offers.append(offer)
-    for provider in providers:
-        provider.offers_received += 1
-        db.add(provider)
     db.commit()
     for offer in offers:
         db.refresh(offer)
