@@ -49,9 +49,11 @@ from matcher.models import (  # noqa: E402
     LeadOffer,
     Provider,
     ProviderCountry,
+    ProviderMatchKey,
     ProviderSector,
     ProviderStandard,
     QuoteRequest,
+    rebuild_match_keys,
 )
 
 COUNTRIES = [
@@ -208,6 +210,8 @@ def build_market(engine, size: int, rng: random.Random, now: datetime) -> None:
         ):
             for start in range(0, len(rows), BATCH):
                 conn.execute(insert(model.__table__), rows[start : start + BATCH])
+        # Core inserts skip the ORM listeners that keep the match key in sync.
+        rebuild_match_keys(conn)
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval('provider_id_seq', (SELECT max(id) FROM provider))"))
     if engine.dialect.name == "postgresql":
@@ -319,6 +323,7 @@ def _empty(engine) -> None:
             QuoteRequest,
             Affiliation,
             AccreditationScope,
+            ProviderMatchKey,
             ProviderSector,
             ProviderStandard,
             ProviderCountry,

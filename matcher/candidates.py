@@ -8,16 +8,19 @@ trimmed to the request (its standards, sector and country); `matching` re-checks
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Float,
+    Integer,
     String,
     and_,
     bindparam,
     case,
+    cast,
     exists,
     false,
     func,
@@ -30,7 +33,15 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from matcher import matching, reference
-from matcher.matching import CERTIFICATION_BODY, CONSULTANT, ProviderFacts, RequestFacts
+from matcher.matching import (
+    CERTIFICATION_BODY,
+    CONSULTANT,
+    OfferHistory,
+    ProviderFacts,
+    Ranking,
+    RequestFacts,
+    Selection,
+)
 from matcher.models import (
     AccreditationBody,
     AccreditationScope,
@@ -38,12 +49,14 @@ from matcher.models import (
     LeadOffer,
     Provider,
     ProviderCountry,
+    ProviderMatchKey,
     ProviderSector,
     ProviderStandard,
     ProviderStatus,
     QuoteRequest,
 )
 from matcher.models.base import UTCDateTime
+from matcher.models.match_keys import EVERY_SECTOR
 
 P = Provider.__table__
 COUNTRY = ProviderCountry.__table__
@@ -53,6 +66,7 @@ SCOPE = AccreditationScope.__table__
 BODY = AccreditationBody.__table__
 OFFER = LeadOffer.__table__
 AFFILIATION = Affiliation.__table__
+KEY = ProviderMatchKey.__table__
 
 # Chunk size for IN lists: far below SQLite's and PostgreSQL's bound-parameter limits.
 ID_CHUNK = 5000
@@ -169,11 +183,29 @@ def _parameters(request: RequestFacts, now: datetime) -> dict:
 
 
 @cache
-def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
-    """One SELECT per kind asked for (UNION ALL), each driven by its own index; built once.
+def _narrowing(kinds: tuple[str, ...], standard_count: int):
+    """One SELECT per kind asked for (UNION ALL), each driven by the match key; built once."""
+    selects = _kind_selects(standard_count)
+    chosen = [selects[kind] for kind in kinds]
+    narrowed = (chosen[0] if len(chosen) == 1 else union_all(*chosen)).subquery("narrowed")
+    return select(narrowed, _affiliated(narrowed.c.id).label("affiliated"))
 
-    CBs are found through their accreditation scope (rarest standard x sector). Consultants
-    through the country they serve, or through the rarest standard when it is a niche one.
+
+def _affiliated(provider_id) -> ColumnElement:
+    """Whether the provider has declared, or been named in, any affiliation."""
+    return or_(
+        exists().where(AFFILIATION.c.provider_id == provider_id),
+        exists().where(AFFILIATION.c.affiliated_provider_id == provider_id),
+    )
+
+
+@cache
+def _kind_selects(standard_count: int) -> dict:
+    """The narrowing SELECT of each kind; built once per number of standards.
+
+    Each starts from one range of the match key (country, rarest standard asked for, kind,
+    sector), which holds exactly the providers of the kind that serve the country and cover
+    that standard in the sector; the other filters are checked on those rows only.
     """
     standards = _standard_params(standard_count)
     sector = bindparam("sector")
@@ -182,10 +214,6 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
         .select_from(OFFER)
         .where(OFFER.c.provider_id == P.c.id, OFFER.c.offered_at >= SINCE)
         .scalar_subquery()
-    )
-    affiliated = or_(
-        exists().where(AFFILIATION.c.provider_id == P.c.id),
-        exists().where(AFFILIATION.c.affiliated_provider_id == P.c.id),
     )
     columns = [
         P.c.id,
@@ -205,53 +233,47 @@ def _narrowing(kinds: tuple[str, ...], standard_count: int, by_standard: bool):
         P.c.day_rate,
         P.c.currency,
         P.c.accreditation_expires_on,
-        _has(SECTOR, sector=sector).label("names_sector"),
         recent_offers.label("recent_offers"),
-        affiliated.label("affiliated"),
     ]
-    rules = _rules(kinds, standard_count)
+    rules = _rules((CONSULTANT, CERTIFICATION_BODY), standard_count)
     # `status || ''` and `kind || ''` keep a planner without statistics (a fresh SQLite file)
     # from starting at ix_provider_match or ix_provider_kind, which read every verified
     # provider of the kind: the join's own index (country, standard or scope) is far narrower.
     common = [P.c.status.concat("") == ProviderStatus.VERIFIED, rules["employees"]]
-    if by_standard:
-        first = STANDARD.alias("first_standard")
-        driver = first.join(P, P.c.id == first.c.provider_id)
-        start = [first.c.standard == standards[0], rules["country"]]
-        rest = standards[1:]
-    else:
-        served = COUNTRY.alias("served")
-        driver = served.join(P, P.c.id == served.c.provider_id)
-        start = [served.c.country == bindparam("country")]
-        rest = standards
-    consultants = (
-        select(*columns)
-        .select_from(driver)
-        .where(
-            *start,
-            P.c.kind.concat("") == CONSULTANT,
-            *common,
-            *(_has(STANDARD, standard=s) for s in rest),
-            rules["sector"],
+
+    def keyed(kind: str, sectors: list):
+        key = KEY.alias(f"key_{kind}")
+        if kind == CONSULTANT:
+            # The key's sector is the one named, or 0 for "every sector"; only a request for
+            # sector 0 itself needs to look further.
+            named = or_(
+                key.c.sector != EVERY_SECTOR, and_(sector == 0, _has(SECTOR, sector=sector))
+            )
+        else:
+            named = false()
+        return (
+            select(*columns, named.label("names_sector"))
+            .select_from(key.join(P, P.c.id == key.c.provider_id))
+            .where(
+                key.c.country == bindparam("country"),
+                key.c.standard == standards[0],
+                key.c.kind == kind,
+                key.c.sector.in_(sectors),
+                P.c.kind.concat("") == kind,
+                *common,
+            )
         )
+
+    # A consultant naming no sector serves every sector (key sector 0).
+    consultants = keyed(CONSULTANT, [literal(EVERY_SECTOR), sector]).where(
+        *(_has(STANDARD, standard=s) for s in standards[1:])
     )
-    first = SCOPE.alias("first_scope")
-    bodies = (
-        select(*columns)
-        .select_from(first.join(P, P.c.id == first.c.provider_id))
-        .where(
-            first.c.standard == standards[0],
-            first.c.sector == sector,
-            P.c.kind.concat("") == CERTIFICATION_BODY,
-            *common,
-            *(_has(SCOPE, standard=s, sector=sector) for s in standards[1:]),
-            rules["country"],
-            rules["accreditation_body"],
-            rules["accreditation_expired"],
-        )
+    bodies = keyed(CERTIFICATION_BODY, [sector]).where(
+        *(_has(SCOPE, standard=s, sector=sector) for s in standards[1:]),
+        rules["accreditation_body"],
+        rules["accreditation_expired"],
     )
-    selects = [{CONSULTANT: consultants, CERTIFICATION_BODY: bodies}[kind] for kind in kinds]
-    return selects[0] if len(selects) == 1 else union_all(*selects)
+    return {CONSULTANT: consultants, CERTIFICATION_BODY: bodies}
 
 
 def _connection(session: Session):
@@ -267,9 +289,13 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
     kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
     if not kinds or not request.standards:
         return []
-    niche = any(code not in COMMON_STANDARDS for code in request.standards)
-    query = _narrowing(kinds, len(request.standards), niche)
+    query = _narrowing(kinds, len(request.standards))
     rows = _connection(session).execute(query, _parameters(request, now)).all()
+    return _facts(session, request, rows)
+
+
+def _facts(session: Session, request: RequestFacts, rows) -> list[ProviderFacts]:
+    """Matcher facts from narrowing rows, trimmed to the request's standards, sector, country."""
     affiliations = _affiliations(session, [row.id for row in rows if row.affiliated])
     standards = frozenset(request.standards)
     scope = frozenset((s, request.sector) for s in request.standards)
@@ -414,3 +440,283 @@ def load_every_provider(
         )
         for p in providers
     ]
+
+
+# The best candidates fetched per kind at first; enough for the admin's explained top 30
+# (EXPLAINED_CANDIDATES in matcher/offers.py) and the selection's skips in nearly every case.
+FIRST_FETCH = 40
+RANKED_AT_LEAST = 30
+WIDEN = 4
+# Added to the SQL score so that it bounds the Python score despite floating-point rounding.
+SCORE_SLACK = 1e-6
+PYTHON_FILTERS = ("capacity", "already_offered", "impartiality")
+
+
+def match_candidates(
+    session: Session, request: RequestFacts, history: OfferHistory, now: datetime
+) -> tuple[Ranking, Selection]:
+    """Rank and select like `matching.match` over every eligible provider, loading few of them.
+
+    SQL checks every hard filter, counts what each removed, and orders the eligible providers
+    by an upper bound of their score, fetching only the best few of each kind. Python scores
+    those exactly; the ranking's head is kept as far as no unfetched provider could reach it,
+    and if that head is too short for the admin's list or the selection, more are fetched.
+    """
+    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+    if not kinds or not request.standards:
+        return matching.match(request, [], history, now)
+    connection = _connection(session)
+    query = _ranked(kinds, len(request.standards), connection.dialect.name)
+    parameters = {
+        **_parameters(request, now),
+        **_score_parameters(request, now),
+        **_exclusions(session, request, history),
+    }
+    limits = dict.fromkeys(kinds, FIRST_FETCH)
+    while True:
+        rows = connection.execute(query, {**parameters, **_limit_parameters(limits)}).all()
+        outcome = _settle(session, request, history, now, kinds, rows)
+        if isinstance(outcome, tuple):
+            return outcome
+        limits = {kind: limits[kind] * (WIDEN if kind in outcome else 1) for kind in kinds}
+
+
+def _limit_parameters(limits: dict[str, int]) -> dict[str, int]:
+    return {f"limit_{kind}": limits.get(kind, 0) for kind in (CONSULTANT, CERTIFICATION_BODY)}
+
+
+def _settle(session, request, history, now, kinds, rows):
+    """The ranking and selection the rows settle, or the kinds to fetch more of."""
+    by_kind = {kind: [row for row in rows if row.kind == kind] for kind in kinds}
+    eligible = [row for row in rows if row.reason == "eligible"]
+    removed = dict.fromkeys(matching.FILTERS, 0)
+    total, bounds = 0, {}
+    for kind, kind_rows in by_kind.items():
+        if not kind_rows:
+            continue
+        for name in PYTHON_FILTERS:
+            removed[name] += getattr(kind_rows[0], f"removed_{name}")
+        fetched = [row for row in kind_rows if row.reason == "eligible"]
+        total += kind_rows[0].eligible_total
+        if len(fetched) < kind_rows[0].eligible_total:
+            # Every provider of this kind left unfetched scores at most this.
+            bounds[kind] = min(row.score_bound for row in fetched)
+    facts = _facts(session, request, eligible)
+    ranking = matching.rank(request, facts, history, now)
+    for name, count in ranking.removed.items():
+        removed[name] += count
+    bound = max(bounds.values(), default=None)
+    best = [c for c in ranking.candidates if bound is None or c.score > bound]
+    if bound is None:
+        selection = matching.select(request, best, history)
+    elif len(best) < RANKED_AT_LEAST:
+        selection = None
+    else:
+        selection = matching.select_settled(request, best, history)
+    if selection is None:
+        return set(bounds)
+    total -= sum(ranking.removed.values())
+    return Ranking(candidates=best, removed=removed, total=total), selection
+
+
+def _exclusions(session: Session, request: RequestFacts, history: OfferHistory) -> dict:
+    """Providers offered before, and those each kind's impartiality rule keeps out."""
+    others = dict(history.offered)
+    consultant = request.current_consultant_id
+    touching = set(others) | ({consultant} if consultant is not None else set())
+    affiliates = _affiliations(session, touching) if touching else {}
+    conflicts = {CONSULTANT: set(), CERTIFICATION_BODY: set()}
+    for kind, ids in conflicts.items():
+        for other_id, other_kind in others.items():
+            if other_kind != kind:
+                ids.update(affiliates.get(other_id, ()))
+    if consultant is not None:
+        conflicts[CERTIFICATION_BODY].update(affiliates.get(consultant, ()))
+    # Never an empty IN list: SQL renders that as a subquery, run for every row. No provider
+    # has id 0.
+    return {
+        "offered": sorted(others) or [0],
+        **{f"conflicts_{kind}": sorted(ids) or [0] for kind, ids in conflicts.items()},
+    }
+
+
+def _score_parameters(request: RequestFacts, now: datetime) -> dict:
+    """What the SQL score bound needs to know about the request, computed as `matching` does."""
+    days = request.reference_days * max(len(request.standards), 1)
+    return {
+        "now": now,
+        "now_julian_day": now.timestamp() / 86400 + UNIX_EPOCH_JULIAN_DAY,
+        "region": matching.normalise_region(request.region),
+        "priced": 1 if request.budget else 0,
+        "budget": float(request.budget) if request.budget else 0.0,
+        "currency": request.currency or "",
+        f"days_{CONSULTANT}": days,
+        f"days_{CERTIFICATION_BODY}": days * (5 / 3),
+    }
+
+
+def _float(value: float):
+    return literal(value, Float())
+
+
+def _at_most(value, limit: float, dialect: str):
+    # Scalar min()/max() (LEAST/GREATEST): each operand is computed once, unlike in a CASE.
+    smallest = func.least if dialect == "postgresql" else func.min
+    return smallest(value, _float(limit))
+
+
+def _at_least(value, limit: float, dialect: str):
+    largest = func.greatest if dialect == "postgresql" else func.max
+    return largest(value, _float(limit))
+
+
+def _clamp(value, low: float, high: float, dialect: str):
+    return _at_most(_at_least(value, low, dialect), high, dialect)
+
+
+def _irregular(region, dialect: str) -> ColumnElement:
+    """A region SQL cannot normalise as Python does: non-ASCII, odd spaces or other whitespace.
+
+    For those the bound assumes the region matches; for plain ASCII regions with single
+    spaces, SQL's lower() is exactly `matching.normalise_region`.
+    """
+    outside_ascii = (
+        region.op("~")("[^ -~]") if dialect == "postgresql" else region.op("GLOB")("*[^ -~]*")
+    )
+    return or_(outside_ascii, region.like(" %"), region.like("% "), region.like("%  %"))
+
+
+def _age_in_horizons(last_offered_at, dialect: str):
+    horizon = matching.FAIRNESS_HORIZON
+    if dialect == "postgresql":
+        seconds = cast(func.extract("epoch", NOW - last_offered_at), Float())
+        return seconds / _float(horizon.total_seconds())
+    # SQLite keeps milliseconds: far below the slack once divided by 30 days.
+    days = bindparam("now_julian_day", type_=Float()) - func.julianday(last_offered_at)
+    return days / _float(horizon / timedelta(days=1))
+
+
+NOW = bindparam("now", type_=UTCDateTime())
+UNIX_EPOCH_JULIAN_DAY = 2440587.5
+
+
+def _score_bound(row, kind: str, dialect: str) -> ColumnElement:
+    """`matching.score` written in SQL, plus a slack: never below the exact score.
+
+    Same formulas, same priors and weights; it differs only by rounding and by counting an
+    irregular region as a match, so it orders candidates as Python does, almost exactly.
+    """
+    weights = matching.WEIGHTS
+    if kind == CERTIFICATION_BODY:
+        sector = _float(1.0)
+    else:
+        sector = case((row.names_sector, _float(1.0)), else_=_float(0.4))
+    region = bindparam("region", type_=String())
+    locality = case(
+        (
+            row.country == bindparam("country"),
+            case(
+                (
+                    and_(
+                        region != "",
+                        or_(func.lower(row.region) == region, _irregular(row.region, dialect)),
+                    ),
+                    _float(1.0),
+                ),
+                else_=_float(0.6),
+            ),
+        ),
+        else_=_float(0.2),
+    )
+    rate = (row.offers_answered + _float(matching.PRIOR_RESPONSE_RATE * matching.PRIOR_OFFERS)) / (
+        row.offers_received + _float(matching.PRIOR_OFFERS)
+    )
+    prior_hours = _float(matching.PRIOR_RESPONSE_HOURS)
+    hours = case(
+        (or_(row.median_response_hours.is_(None), row.offers_answered == 0), prior_hours),
+        else_=_at_least(row.median_response_hours, 0.0, dialect),
+    )
+    speed = _float(1.0) / (_float(1.0) + hours / prior_hours)
+    responsiveness = _float(0.7) * _at_most(rate, 1.0, dialect) + _float(0.3) * speed
+    stars = (row.rating_sum + _float(matching.PRIOR_STARS * matching.PRIOR_RATINGS)) / (
+        row.rating_count + _float(matching.PRIOR_RATINGS)
+    )
+    reputation = _clamp((stars - _float(1.0)) / _float(4.0), 0.0, 1.0, dialect)
+    recency = case(
+        (row.last_offered_at.is_(None), _float(1.0)),
+        else_=_clamp(_age_in_horizons(row.last_offered_at, dialect), 0.0, 1.0, dialect),
+    )
+    cap = case((row.monthly_cap < 1, 1), else_=row.monthly_cap)
+    use = _at_most(row.recent_offers * _float(1.0) / cap, 1.0, dialect)
+    fairness = _float(0.5) * recency + _float(0.5) * (_float(1.0) - use)
+    rate_ = cast(row.day_rate, Float())
+    price = case(
+        (or_(row.day_rate.is_(None), row.day_rate <= 0), _float(0.4)),
+        (bindparam("priced", type_=Integer()) == 0, _float(0.5)),
+        (
+            and_(
+                row.currency.is_not(None),
+                row.currency != "",
+                row.currency != bindparam("currency", type_=String()),
+            ),
+            _float(0.5),
+        ),
+        else_=_at_most(
+            bindparam("budget", type_=Float()) / (rate_ * bindparam(f"days_{kind}", type_=Float())),
+            1.0,
+            dialect,
+        ),
+    )
+    return (
+        weights["sector"] * sector
+        + weights["locality"] * locality
+        + weights["responsiveness"] * responsiveness
+        + weights["reputation"] * reputation
+        + weights["fairness"] * fairness
+        + weights["price"] * price
+        + _float(SCORE_SLACK)
+    )
+
+
+@cache
+def _ranked(kinds: tuple[str, ...], standard_count: int, dialect: str):
+    """Per kind: every narrowed provider's fate, the eligible ones by score bound, best first.
+
+    Each row carries its kind's counts (sums over every narrowed provider), so one
+    round trip tells how many providers capacity, history and impartiality removed, and
+    how many are eligible, while returning only the best few (LIMIT `limit_<kind>`).
+    """
+    selects = _kind_selects(standard_count)
+    branches = []
+    for kind in kinds:
+        # Materialised: the score refers to the correlated counts several times, and a
+        # flattened subquery would run them once per reference.
+        narrowed = selects[kind].cte(f"narrowed_{kind}").prefix_with("MATERIALIZED")
+        row = narrowed.c
+        reason = case(
+            (row.recent_offers >= row.monthly_cap, literal("capacity")),
+            (row.id.in_(bindparam("offered", expanding=True)), literal("already_offered")),
+            (
+                row.id.in_(bindparam(f"conflicts_{kind}", expanding=True)),
+                literal("impartiality"),
+            ),
+            else_=literal("eligible"),
+        )
+        # Each an uncorrelated subquery, run once over the materialised rows.
+        counts = [
+            select(func.coalesce(func.sum(case((reason == name, 1), else_=0)), 0))
+            .select_from(narrowed)
+            .scalar_subquery()
+            .label("eligible_total" if name == "eligible" else f"removed_{name}")
+            for name in (*PYTHON_FILTERS, "eligible")
+        ]
+        score_bound = _score_bound(row, kind, dialect).label("score_bound")
+        best = (
+            select(narrowed, reason.label("reason"), score_bound, *counts)
+            .order_by(case((reason == "eligible", 0), else_=1), score_bound.desc(), row.id)
+            .limit(bindparam(f"limit_{kind}", type_=Integer()))
+            .subquery(f"best_{kind}")
+        )
+        # Only for the rows fetched: the loader then reads their affiliations.
+        branches.append(select(best, _affiliated(best.c.id).label("affiliated")))
+    return branches[0] if len(branches) == 1 else union_all(*branches)

@@ -124,10 +124,20 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Eligible candidates best first, and how many providers each hard filter removed."""
+    """Eligible candidates best first, and how many providers each hard filter removed.
+
+    `candidates` may be only the best part of the ranking (see `select_settled`); `total`
+    then says how many providers were eligible in all.
+    """
 
     candidates: list[Candidate]
     removed: dict[str, int]
+    total: int | None = None
+
+    @property
+    def eligible(self) -> int:
+        """How many providers passed every hard filter."""
+        return len(self.candidates) if self.total is None else self.total
 
 
 @dataclass(frozen=True)
@@ -207,15 +217,16 @@ def _sector_fit(request: RequestFacts, provider: ProviderFacts) -> float:
     return 0.4
 
 
-def _normalise_region(region: str | None) -> str:
+def normalise_region(region: str | None) -> str:
+    """A region as the locality score compares it: single spaces, case-folded."""
     return " ".join((region or "").split()).casefold()
 
 
 def _locality(request: RequestFacts, provider: ProviderFacts) -> float:
     if provider.country != request.country:
         return 0.2
-    wanted = _normalise_region(request.region)
-    if wanted and wanted == _normalise_region(provider.region):
+    wanted = normalise_region(request.region)
+    if wanted and wanted == normalise_region(provider.region):
         return 1.0
     return 0.6
 
@@ -293,6 +304,25 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
     least one consultant and one CB among the open offers when both kinds are available;
     never two affiliated providers of different kinds.
     """
+    return _select(request, ranked, history, complete=True)[0]
+
+
+def select_settled(
+    request: RequestFacts, best: Sequence[Candidate], history: OfferHistory
+) -> Selection | None:
+    """Select from the best part of a ranking, or None if candidates after it could matter.
+
+    `best` must be the ranking's true first candidates, in order. The answer is `select`'s on
+    the whole ranking whenever it is not None: it never looked past the end of `best`.
+    """
+    selection, settled = _select(request, best, history, complete=False)
+    return selection if settled else None
+
+
+def _select(
+    request: RequestFacts, ranked: Sequence[Candidate], history: OfferHistory, complete: bool
+) -> tuple[Selection, bool]:
+    """`select`, and whether its answer holds for any candidates ranked after `ranked`."""
     slots = min(
         MAX_OPEN_OFFERS - len(history.open),
         MAX_PROVIDERS_PER_REQUEST - len(history.offered),
@@ -300,6 +330,7 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
     chosen: list[Candidate] = []
     skipped: dict[int, str] = {}
     taken = dict(history.offered)
+    settled = True
 
     def fits(candidate: Candidate) -> bool:
         if candidate.provider.id in taken:
@@ -310,7 +341,8 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
         return True
 
     if request.service == "both" and slots > 0:
-        for candidate in _mix(request, ranked, history, taken, slots):
+        picks, settled = _mix(request, ranked, history, taken, slots, complete)
+        for candidate in picks:
             chosen.append(candidate)
             taken[candidate.provider.id] = candidate.provider.kind
     for candidate in ranked:
@@ -319,8 +351,10 @@ def select(request: RequestFacts, ranked: Sequence[Candidate], history: OfferHis
         if fits(candidate):
             chosen.append(candidate)
             taken[candidate.provider.id] = candidate.provider.kind
+    # Slots left over after the last candidate seen: a later one might have filled them.
+    settled = settled and (complete or len(chosen) >= slots)
     chosen.sort(key=_rank_key)
-    return Selection(chosen=chosen, skipped=skipped)
+    return Selection(chosen=chosen, skipped=skipped), settled
 
 
 def _mix(
@@ -329,8 +363,12 @@ def _mix(
     history: OfferHistory,
     taken: dict[int, str],
     slots: int,
-) -> list[Candidate]:
-    """The candidates that give the open offers both a consultant and a CB, where possible."""
+    complete: bool = True,
+) -> tuple[list[Candidate], bool]:
+    """The candidates that give the open offers both a consultant and a CB, where possible.
+
+    Also whether the answer holds for any candidates after `ranked` (always, if complete).
+    """
     missing = [k for k in (CONSULTANT, CERTIFICATION_BODY) if k not in history.open.values()]
     pool = {
         kind: [
@@ -342,17 +380,24 @@ def _mix(
         ]
         for kind in missing
     }
+    # Each kind's pool is a prefix of its pool over the whole ranking; the pick of a kind is
+    # settled once its pool is not empty, and a pair once it starts at its kind's first.
+    settled = complete or all(pool[kind] for kind in missing)
     if len(missing) == 2 and slots >= 2:
         # The best-ranked unaffiliated pair: an affiliation never costs the mix.
         pairs = [
             _first_pair(pool[first], pool[second]) for first, second in (missing, reversed(missing))
         ]
+        settled = complete or all(
+            pair is not None and pair[0] is pool[first][0]
+            for pair, first in zip(pairs, missing, strict=True)
+        )
         found = [pair for pair in pairs if pair is not None]
         if found:
             best = min(found, key=lambda pair: (pair[0][0] + pair[1][0], pair[0][0]))
-            return [c for _, c in best]
+            return [c for _, c in best], settled
     picks = [pool[kind][0] for kind in missing if pool[kind]]
-    return [c for _, c in sorted(picks, key=lambda pick: pick[0])][:slots]
+    return [c for _, c in sorted(picks, key=lambda pick: pick[0])][:slots], settled
 
 
 def _first_pair(firsts: list, seconds: list):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select, update
 
 from matcher import links, matching
 from matcher.briefs import build_brief
-from matcher.candidates import count_removed, find_candidates, request_facts
+from matcher.candidates import count_removed, match_candidates, request_facts
 from matcher.indicative import write_indicative_quotes
 from matcher.matching import OfferHistory, Ranking, Selection
 from matcher.models import (
@@ -107,8 +107,7 @@ def offer_history(session: Session, request_id: int) -> OfferHistory:
 def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datetime):
     facts = request_facts(quote_request)
     history = offer_history(session, quote_request.id)
-    providers = find_candidates(session, facts, now)
-    ranking, selection = matching.match(facts, providers, history, now)
+    ranking, selection = match_candidates(session, facts, history, now)
     expires_at = now + timedelta(hours=current_app.config["RESPONSE_WINDOW_HOURS"])
     ranks = {c.provider.id: i for i, c in enumerate(ranking.candidates, start=1)}
     offers = [
@@ -140,7 +139,7 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
                 name: removed.get(name, 0) + ranking.removed.get(name, 0)
                 for name in matching.FILTERS
             },
-            "eligible": len(ranking.candidates),
+            "eligible": ranking.eligible,
             "already_open": len(history.open),
             "offered_before": len(history.offered),
         },

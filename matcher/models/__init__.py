@@ -2,6 +2,7 @@
 
 from matcher.models.accounts import AuditLog, Role, User
 from matcher.models.base import utcnow
+from matcher.models.match_keys import ProviderMatchKey, rebuild_match_keys
 from matcher.models.offers import LeadOffer, MatchRun, OfferStatus, Quote, QuoteStatus, Rating
 from matcher.models.outbox import OutboxJob, OutboxMessage, OutboxStatus
 from matcher.models.providers import (
@@ -38,6 +39,7 @@ __all__ = [
     "Provider",
     "ProviderCountry",
     "ProviderKind",
+    "ProviderMatchKey",
     "ProviderSector",
     "ProviderStandard",
     "ProviderStatus",
@@ -50,5 +52,6 @@ __all__ = [
     "Role",
     "TravelPolicy",
     "User",
+    "rebuild_match_keys",
     "utcnow",
 ]

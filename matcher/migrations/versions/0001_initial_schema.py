@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 22:57:13.081737
+Create Date: 2026-11-25 23:17:00.058666
 """
 
 from collections.abc import Sequence
@@ -251,6 +251,33 @@ def upgrade() -> None:
     with op.batch_alter_table("provider_country", schema=None) as batch_op:
         batch_op.create_index(
             "ix_provider_country_country", ["country", "provider_id"], unique=False
+        )
+
+    op.create_table(
+        "provider_match_key",
+        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("standard", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("sector", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["provider.id"],
+            name=op.f("fk_provider_match_key_provider_id_provider"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "country",
+            "standard",
+            "kind",
+            "sector",
+            "provider_id",
+            name=op.f("pk_provider_match_key"),
+        ),
+    )
+    with op.batch_alter_table("provider_match_key", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_provider_match_key_provider_id"), ["provider_id"], unique=False
         )
 
     op.create_table(
@@ -584,6 +611,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_provider_sector_sector")
 
     op.drop_table("provider_sector")
+    with op.batch_alter_table("provider_match_key", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_provider_match_key_provider_id"))
+
+    op.drop_table("provider_match_key")
     with op.batch_alter_table("provider_country", schema=None) as batch_op:
         batch_op.drop_index("ix_provider_country_country")
 
