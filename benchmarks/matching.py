@@ -34,8 +34,8 @@ from sqlmodel import Session  # noqa: E402
 from matcher import matching, reference  # noqa: E402
 from matcher.candidates import (  # noqa: E402
     count_removed,
-    find_candidates,
     load_every_provider,
+    match_candidates,
     reference_days,
 )
 from matcher.config import normalise_database_url  # noqa: E402
@@ -275,16 +275,15 @@ def measure(engine, requests: list[RequestFacts], now: datetime, naive_count: in
         # Steady state, as in a long-running worker: each request shape's statement has been
         # compiled once (SQLAlchemy's cache) before the timed pass.
         for facts in requests:
-            find_candidates(session, facts, now)
+            match_candidates(session, facts, history, now)
             session.rollback()
         for facts in requests:
             # The job already holds a connection (it locked the request): time the matching.
             session.execute(text("SELECT 1"))
             start = time.perf_counter()
-            providers = find_candidates(session, facts, now)
-            ranking, _ = matching.match(facts, providers, history, now)
+            ranking, _ = match_candidates(session, facts, history, now)
             fast.append((time.perf_counter() - start) * 1000)
-            sizes.append(len(providers))
+            sizes.append(ranking.eligible)
             session.rollback()
         for facts in requests[:naive_count]:
             session.execute(text("SELECT 1"))
@@ -294,8 +293,11 @@ def measure(engine, requests: list[RequestFacts], now: datetime, naive_count: in
             naive.append((time.perf_counter() - start) * 1000)
             session.rollback()
             # The two paths must agree, or the speed-up means nothing.
-            _, selection = matching.match(facts, find_candidates(session, facts, now), history, now)
+            ranking, selection = match_candidates(session, facts, history, now)
             session.rollback()
+            head = [(c.provider.id, c.score) for c in ranking.candidates]
+            assert head == [(c.provider.id, c.score) for c in slow_ranking.candidates][: len(head)]
+            assert ranking.eligible == len(slow_ranking.candidates)
             assert [c.provider.id for c in selection.chosen] == [
                 c.provider.id for c in slow_selection.chosen
             ], f"indexed and naive matching disagree for {facts}"

@@ -206,3 +206,41 @@ def test_both_gets_a_consultant_and_a_cb_whenever_an_unaffiliated_pair_fits(mark
     kinds = {c.provider.kind for c in selection.chosen}
     if pair_exists:
         assert kinds == {CONSULTANT, CERTIFICATION_BODY}
+
+
+@settings(max_examples=300, deadline=None)
+@given(markets(), st.integers(0, 1000), st.integers(0, 20))
+def test_a_selection_settled_on_the_best_part_of_a_ranking_is_the_full_selection(
+    market_and_request, seed, cut
+):
+    # What the SQL path relies on: select_settled on the ranking's first candidates either
+    # declines (None: fetch more) or gives exactly what select gives on the whole ranking,
+    # in every round of a request's life.
+    request, market = market_and_request
+    for history, _ in life_of_a_request(request, market, seed):
+        ranking = matching.rank(request, market, history, NOW)
+        full = matching.select(request, ranking.candidates, history)
+        settled = matching.select_settled(request, ranking.candidates[:cut], history)
+        if settled is not None:
+            assert [c.provider.id for c in settled.chosen] == [c.provider.id for c in full.chosen]
+            assert settled.skipped == full.skipped
+
+
+def test_a_selection_never_settles_while_a_slot_could_still_be_filled():
+    consultants = [
+        ProviderFacts(id=i, kind=CONSULTANT, standards=frozenset({"iso9001"}), countries={"GB"})
+        for i in (1, 2, 3, 4)
+    ]
+    request = matching.RequestFacts(
+        id=1,
+        service="consultancy",
+        standards=("iso9001",),
+        sector=17,
+        country="GB",
+        region=None,
+        employees=10,
+    )
+    ranking = matching.rank(request, consultants, OfferHistory(), NOW)
+    assert matching.select_settled(request, ranking.candidates[:2], OfferHistory()) is None
+    settled = matching.select_settled(request, ranking.candidates[:3], OfferHistory())
+    assert settled is not None and len(settled.chosen) == 3
