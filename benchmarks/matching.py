@@ -33,6 +33,7 @@ from sqlmodel import Session  # noqa: E402
 
 from matcher import matching, reference  # noqa: E402
 from matcher.candidates import (  # noqa: E402
+    count_eligible,
     count_removed,
     load_every_provider,
     match_candidates,
@@ -283,7 +284,7 @@ def measure(engine, requests: list[RequestFacts], now: datetime, naive_count: in
             start = time.perf_counter()
             ranking, _ = match_candidates(session, facts, history, now)
             fast.append((time.perf_counter() - start) * 1000)
-            sizes.append(ranking.eligible)
+            sizes.append(count_eligible(session, facts, history, now)["eligible"])
             session.rollback()
         for facts in requests[:naive_count]:
             session.execute(text("SELECT 1"))
@@ -297,13 +298,15 @@ def measure(engine, requests: list[RequestFacts], now: datetime, naive_count: in
             session.rollback()
             head = [(c.provider.id, c.score) for c in ranking.candidates]
             assert head == [(c.provider.id, c.score) for c in slow_ranking.candidates][: len(head)]
-            assert ranking.eligible == len(slow_ranking.candidates)
+            eligible = count_eligible(session, facts, history, now)["eligible"]
+            assert eligible == len(slow_ranking.candidates)
             assert [c.provider.id for c in selection.chosen] == [
                 c.provider.id for c in slow_selection.chosen
             ], f"indexed and naive matching disagree for {facts}"
         for facts in requests[:naive_count]:
             start = time.perf_counter()
             count_removed(session, facts, now)
+            count_eligible(session, facts, history, now)
             explain.append((time.perf_counter() - start) * 1000)
             session.rollback()
     return {

@@ -1,13 +1,16 @@
 """Narrow the providers for one request in SQL, then load just what the matcher scores.
 
-The narrowing uses the indexes on provider(status, kind, min, max), provider_country,
-provider_standard, provider_sector and accreditation_scope, so a request against 100,000
-providers reads a few hundred rows, not the whole market. The facts handed to the matcher are
-trimmed to the request (its standards, sector and country); `matching` re-checks every rule.
+The narrowing starts from one range of the match key (provider_match_key: country, standard,
+kind, sector), so it reads only the providers of a kind that serve the request's country and
+cover its rarest standard in its sector. `match_candidates` goes further: SQL ranks those by
+an upper bound of the score and hands over only the best few of each kind, with counts of
+the rest. The facts handed to the matcher are trimmed to the request (its standards, sector
+and country); `matching` re-checks every rule and computes every score that is shown.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -27,6 +30,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -162,10 +166,6 @@ def _rules(kinds: tuple[str, ...], standard_count: int) -> dict[str, ColumnEleme
     }
 
 
-# Most widely offered first: the narrowing starts from the rarest standard asked for.
-COMMON_STANDARDS = ("iso9001", "iso14001", "iso45001", "iso27001")
-
-
 def _rarest_first(standards: tuple[str, ...]) -> list[str]:
     order = {code: i for i, code in enumerate(reference.STANDARDS)}
     return sorted(standards, key=lambda code: -order.get(code, len(order)))
@@ -183,12 +183,26 @@ def _parameters(request: RequestFacts, now: datetime) -> dict:
 
 
 @cache
-def _narrowing(kinds: tuple[str, ...], standard_count: int):
+def _narrowing(kinds: tuple[str, ...], standard_count: int, dialect: str):
     """One SELECT per kind asked for (UNION ALL), each driven by the match key; built once."""
-    selects = _kind_selects(standard_count)
+    selects = _kind_selects(standard_count, dialect)
     chosen = [selects[kind] for kind in kinds]
     narrowed = (chosen[0] if len(chosen) == 1 else union_all(*chosen)).subquery("narrowed")
-    return select(narrowed, _affiliated(narrowed.c.id).label("affiliated"))
+    return select(
+        narrowed,
+        _recent_offers(narrowed.c.id).label("recent_offers"),
+        _affiliated(narrowed.c.id).label("affiliated"),
+    )
+
+
+def _recent_offers(provider_id) -> ColumnElement:
+    """How many leads the provider was offered in the capacity window (since `since`)."""
+    return (
+        select(func.count())
+        .select_from(OFFER)
+        .where(OFFER.c.provider_id == provider_id, OFFER.c.offered_at >= SINCE)
+        .scalar_subquery()
+    )
 
 
 def _affiliated(provider_id) -> ColumnElement:
@@ -200,7 +214,7 @@ def _affiliated(provider_id) -> ColumnElement:
 
 
 @cache
-def _kind_selects(standard_count: int) -> dict:
+def _kind_selects(standard_count: int, dialect: str) -> dict:
     """The narrowing SELECT of each kind; built once per number of standards.
 
     Each starts from one range of the match key (country, rarest standard asked for, kind,
@@ -209,12 +223,6 @@ def _kind_selects(standard_count: int) -> dict:
     """
     standards = _standard_params(standard_count)
     sector = bindparam("sector")
-    recent_offers = (
-        select(func.count())
-        .select_from(OFFER)
-        .where(OFFER.c.provider_id == P.c.id, OFFER.c.offered_at >= SINCE)
-        .scalar_subquery()
-    )
     columns = [
         P.c.id,
         P.c.kind,
@@ -233,13 +241,15 @@ def _kind_selects(standard_count: int) -> dict:
         P.c.day_rate,
         P.c.currency,
         P.c.accreditation_expires_on,
-        recent_offers.label("recent_offers"),
     ]
     rules = _rules((CONSULTANT, CERTIFICATION_BODY), standard_count)
-    # `status || ''` and `kind || ''` keep a planner without statistics (a fresh SQLite file)
-    # from starting at ix_provider_match or ix_provider_kind, which read every verified
-    # provider of the kind: the join's own index (country, standard or scope) is far narrower.
-    common = [P.c.status.concat("") == ProviderStatus.VERIFIED, rules["employees"]]
+    status, kind_of = P.c.status, P.c.kind
+    if dialect == "sqlite":
+        # `status || ''` and `kind || ''` keep a planner without statistics (SQLite: the app
+        # never runs ANALYZE) from starting at ix_provider_match or ix_provider_kind, which
+        # read every verified provider of the kind, instead of at the match key's one range.
+        status, kind_of = status.concat(""), kind_of.concat("")
+    common = [status == ProviderStatus.VERIFIED, rules["employees"]]
 
     def keyed(kind: str, sectors: list):
         key = KEY.alias(f"key_{kind}")
@@ -259,7 +269,7 @@ def _kind_selects(standard_count: int) -> dict:
                 key.c.standard == standards[0],
                 key.c.kind == kind,
                 key.c.sector.in_(sectors),
-                P.c.kind.concat("") == kind,
+                kind_of == kind,
                 *common,
             )
         )
@@ -276,11 +286,43 @@ def _kind_selects(standard_count: int) -> dict:
     return {CONSULTANT: consultants, CERTIFICATION_BODY: bodies}
 
 
+# On PostgreSQL, while the narrowing runs: its estimates of how many providers pass the
+# filters are rough, and a hash join then reads every provider of a kind to find the
+# thousand the match key names. Nested loops look up just those, each cheap once cached.
+KEY_FIRST = {"enable_hashjoin": "off", "enable_mergejoin": "off", "random_page_cost": "1.1"}
+
+
+@contextmanager
+def _key_first(connection):
+    """Within the block, PostgreSQL plans start from the match key; settings restored after."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    # Read each setting, then set it for this transaction (left to right, in one round trip).
+    swap = text(
+        "SELECT "
+        + ", ".join(
+            f"current_setting('{name}'), set_config('{name}', :{name}, true)" for name in KEY_FIRST
+        )
+    )
+    row = connection.execute(swap, KEY_FIRST).one()
+    previous = dict(zip(KEY_FIRST, row[::2], strict=True))
+    try:
+        yield
+    finally:
+        connection.execute(swap, previous)
+
+
 def _connection(session: Session):
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # Short OLTP queries: compiling them with JIT costs PostgreSQL far more than it saves.
-        connection.exec_driver_sql("SET LOCAL jit = off")
+        # And a plan per call: psycopg prepares a statement run five times, and a generic
+        # plan cannot tell Germany (20% of providers) from Chile.
+        connection.exec_driver_sql(
+            "SELECT set_config('jit', 'off', true),"
+            " current_setting('plan_cache_mode')"
+        )
     return connection
 
 
@@ -289,8 +331,9 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
     kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
     if not kinds or not request.standards:
         return []
-    query = _narrowing(kinds, len(request.standards))
-    rows = _connection(session).execute(query, _parameters(request, now)).all()
+    connection = _connection(session)
+    query = _narrowing(kinds, len(request.standards), connection.dialect.name)
+    rows = connection.execute(query, _parameters(request, now)).all()
     return _facts(session, request, rows)
 
 
@@ -442,9 +485,9 @@ def load_every_provider(
     ]
 
 
-# The best candidates fetched per kind at first; enough for the admin's explained top 30
+# The best candidates fetched per kind at first: enough for the admin's explained top 30
 # (EXPLAINED_CANDIDATES in matcher/offers.py) and the selection's skips in nearly every case.
-FIRST_FETCH = 40
+FIRST_FETCH = 60
 RANKED_AT_LEAST = 30
 WIDEN = 4
 # Added to the SQL score so that it bounds the Python score despite floating-point rounding.
@@ -455,16 +498,18 @@ PYTHON_FILTERS = ("capacity", "already_offered", "impartiality")
 def match_candidates(
     session: Session, request: RequestFacts, history: OfferHistory, now: datetime
 ) -> tuple[Ranking, Selection]:
-    """Rank and select like `matching.match` over every eligible provider, loading few of them.
+    """Rank and select exactly like `matching.match` over every eligible provider, loading few.
 
-    SQL checks every hard filter, counts what each removed, and orders the eligible providers
-    by an upper bound of their score, fetching only the best few of each kind. Python scores
-    those exactly; the ranking's head is kept as far as no unfetched provider could reach it,
-    and if that head is too short for the admin's list or the selection, more are fetched.
+    SQL checks the hard filters and orders what passes by an upper bound of the score,
+    fetching only the best few of each kind. Python scores those exactly; the ranking's head
+    is kept as far as no unfetched provider could reach it, and if that head is too short
+    for the admin's list or the selection might look past it, more are fetched. The
+    ranking's `removed` is left empty: `count_removed` and `count_eligible` count over all.
     """
     kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
     if not kinds or not request.standards:
-        return matching.match(request, [], history, now)
+        ranking, selection = matching.match(request, [], history, now)
+        return Ranking(candidates=ranking.candidates, removed={}), selection
     connection = _connection(session)
     query = _ranked(kinds, len(request.standards), connection.dialect.name)
     parameters = {
@@ -474,37 +519,28 @@ def match_candidates(
     }
     limits = dict.fromkeys(kinds, FIRST_FETCH)
     while True:
-        rows = connection.execute(query, {**parameters, **_limit_parameters(limits)}).all()
-        outcome = _settle(session, request, history, now, kinds, rows)
+        with _key_first(connection):
+            rows = connection.execute(query, {**parameters, **_limit_parameters(limits)}).all()
+        outcome = _settle(session, request, history, now, rows, limits)
         if isinstance(outcome, tuple):
             return outcome
-        limits = {kind: limits[kind] * (WIDEN if kind in outcome else 1) for kind in kinds}
+        limits = {kind: n * (WIDEN if kind in outcome else 1) for kind, n in limits.items()}
 
 
 def _limit_parameters(limits: dict[str, int]) -> dict[str, int]:
     return {f"limit_{kind}": limits.get(kind, 0) for kind in (CONSULTANT, CERTIFICATION_BODY)}
 
 
-def _settle(session, request, history, now, kinds, rows):
-    """The ranking and selection the rows settle, or the kinds to fetch more of."""
-    by_kind = {kind: [row for row in rows if row.kind == kind] for kind in kinds}
-    eligible = [row for row in rows if row.reason == "eligible"]
-    removed = dict.fromkeys(matching.FILTERS, 0)
-    total, bounds = 0, {}
-    for kind, kind_rows in by_kind.items():
-        if not kind_rows:
-            continue
-        for name in PYTHON_FILTERS:
-            removed[name] += getattr(kind_rows[0], f"removed_{name}")
-        fetched = [row for row in kind_rows if row.reason == "eligible"]
-        total += kind_rows[0].eligible_total
-        if len(fetched) < kind_rows[0].eligible_total:
+def _settle(session, request, history, now, rows, limits: dict[str, int]):
+    """The ranking head and selection the fetched rows settle, or the kinds to fetch more of."""
+    bounds = {}
+    for kind, limit in limits.items():
+        bounds_of_kind = [row.score_bound for row in rows if row.kind == kind]
+        if len(bounds_of_kind) >= limit:
             # Every provider of this kind left unfetched scores at most this.
-            bounds[kind] = min(row.score_bound for row in fetched)
-    facts = _facts(session, request, eligible)
-    ranking = matching.rank(request, facts, history, now)
-    for name, count in ranking.removed.items():
-        removed[name] += count
+            bounds[kind] = min(bounds_of_kind)
+    # Python applies the filters SQL left to it (capacity) and computes the scores shown.
+    ranking = matching.rank(request, _facts(session, request, rows), history, now)
     bound = max(bounds.values(), default=None)
     best = [c for c in ranking.candidates if bound is None or c.score > bound]
     if bound is None:
@@ -515,8 +551,49 @@ def _settle(session, request, history, now, kinds, rows):
         selection = matching.select_settled(request, best, history)
     if selection is None:
         return set(bounds)
-    total -= sum(ranking.removed.values())
-    return Ranking(candidates=best, removed=removed, total=total), selection
+    return Ranking(candidates=best, removed={}), selection
+
+
+def count_eligible(
+    session: Session, request: RequestFacts, history: OfferHistory, now: datetime
+) -> dict[str, int]:
+    """How many providers passing the SQL filters capacity, history and impartiality remove,
+    and how many are eligible (first failing filter counts), for the admin's explanation.
+
+    One pass over the narrowed providers with their 30-day offer counts: the job runs it
+    beside `count_removed`, off the matching path.
+    """
+    counts = dict.fromkeys((*PYTHON_FILTERS, "eligible"), 0)
+    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+    if not kinds or not request.standards:
+        return counts
+    connection = _connection(session)
+    query = _fates(kinds, len(request.standards), connection.dialect.name)
+    parameters = {**_parameters(request, now), **_exclusions(session, request, history)}
+    with _key_first(connection):
+        for name, count in connection.execute(query, parameters).all():
+            counts[name] = count
+    return counts
+
+
+@cache
+def _fates(kinds: tuple[str, ...], standard_count: int, dialect: str):
+    """reason -> count over the narrowed providers of the kinds asked for; built once."""
+    selects = _kind_selects(standard_count, dialect)
+    branches = []
+    for kind in kinds:
+        narrowed = selects[kind].subquery(f"narrowed_{kind}")
+        row = narrowed.c
+        reason = case(
+            (_recent_offers(row.id) >= row.monthly_cap, literal("capacity")),
+            (row.id.in_(bindparam("offered", expanding=True)), literal("already_offered")),
+            (row.id.in_(bindparam(f"conflicts_{kind}", expanding=True)), literal("impartiality")),
+            else_=literal("eligible"),
+        )
+        branches.append(select(reason.label("reason")))
+    # Group over a subquery: PostgreSQL will not match a CASE with bound parameters in GROUP BY.
+    fates = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("fates")
+    return select(fates.c.reason, func.count()).group_by(fates.c.reason)
 
 
 def _exclusions(session: Session, request: RequestFacts, history: OfferHistory) -> dict:
@@ -603,8 +680,8 @@ UNIX_EPOCH_JULIAN_DAY = 2440587.5
 def _score_bound(row, kind: str, dialect: str) -> ColumnElement:
     """`matching.score` written in SQL, plus a slack: never below the exact score.
 
-    Same formulas, same priors and weights; it differs only by rounding and by counting an
-    irregular region as a match, so it orders candidates as Python does, almost exactly.
+    Same formulas, same priors and weights; it differs by rounding, by counting an irregular
+    region as a match, and by taking every provider's use of its cap as nil.
     """
     weights = matching.WEIGHTS
     if kind == CERTIFICATION_BODY:
@@ -646,9 +723,9 @@ def _score_bound(row, kind: str, dialect: str) -> ColumnElement:
         (row.last_offered_at.is_(None), _float(1.0)),
         else_=_clamp(_age_in_horizons(row.last_offered_at, dialect), 0.0, 1.0, dialect),
     )
-    cap = case((row.monthly_cap < 1, 1), else_=row.monthly_cap)
-    use = _at_most(row.recent_offers * _float(1.0) / cap, 1.0, dialect)
-    fairness = _float(0.5) * recency + _float(0.5) * (_float(1.0) - use)
+    # The share of its cap a provider used this month is left out (taken as 0): counting
+    # every candidate's offers is what made the narrowing slow. Python scores it exactly.
+    fairness = _float(0.5) * recency + _float(0.5)
     rate_ = cast(row.day_rate, Float())
     price = case(
         (or_(row.day_rate.is_(None), row.day_rate <= 0), _float(0.4)),
@@ -680,43 +757,33 @@ def _score_bound(row, kind: str, dialect: str) -> ColumnElement:
 
 @cache
 def _ranked(kinds: tuple[str, ...], standard_count: int, dialect: str):
-    """Per kind: every narrowed provider's fate, the eligible ones by score bound, best first.
-
-    Each row carries its kind's counts (sums over every narrowed provider), so one
-    round trip tells how many providers capacity, history and impartiality removed, and
-    how many are eligible, while returning only the best few (LIMIT `limit_<kind>`).
+    """Per kind, the narrowed providers never offered this request and not kept out by
+    impartiality, by score bound, best first: only the first `limit_<kind>`; built once.
     """
-    selects = _kind_selects(standard_count)
+    selects = _kind_selects(standard_count, dialect)
     branches = []
     for kind in kinds:
-        # Materialised: the score refers to the correlated counts several times, and a
-        # flattened subquery would run them once per reference.
-        narrowed = selects[kind].cte(f"narrowed_{kind}").prefix_with("MATERIALIZED")
-        row = narrowed.c
-        reason = case(
-            (row.recent_offers >= row.monthly_cap, literal("capacity")),
-            (row.id.in_(bindparam("offered", expanding=True)), literal("already_offered")),
-            (
-                row.id.in_(bindparam(f"conflicts_{kind}", expanding=True)),
-                literal("impartiality"),
-            ),
-            else_=literal("eligible"),
+        narrowed = (
+            selects[kind]
+            .where(
+                P.c.id.not_in(bindparam("offered", expanding=True)),
+                P.c.id.not_in(bindparam(f"conflicts_{kind}", expanding=True)),
+            )
+            .subquery(f"narrowed_{kind}")
         )
-        # Each an uncorrelated subquery, run once over the materialised rows.
-        counts = [
-            select(func.coalesce(func.sum(case((reason == name, 1), else_=0)), 0))
-            .select_from(narrowed)
-            .scalar_subquery()
-            .label("eligible_total" if name == "eligible" else f"removed_{name}")
-            for name in (*PYTHON_FILTERS, "eligible")
-        ]
-        score_bound = _score_bound(row, kind, dialect).label("score_bound")
+        score_bound = _score_bound(narrowed.c, kind, dialect).label("score_bound")
         best = (
-            select(narrowed, reason.label("reason"), score_bound, *counts)
-            .order_by(case((reason == "eligible", 0), else_=1), score_bound.desc(), row.id)
+            select(narrowed, score_bound)
+            .order_by(score_bound.desc(), narrowed.c.id)
             .limit(bindparam(f"limit_{kind}", type_=Integer()))
             .subquery(f"best_{kind}")
         )
-        # Only for the rows fetched: the loader then reads their affiliations.
-        branches.append(select(best, _affiliated(best.c.id).label("affiliated")))
+        # Counted for the rows fetched only, after the LIMIT.
+        branches.append(
+            select(
+                best,
+                _recent_offers(best.c.id).label("recent_offers"),
+                _affiliated(best.c.id).label("affiliated"),
+            )
+        )
     return branches[0] if len(branches) == 1 else union_all(*branches)

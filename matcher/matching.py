@@ -124,20 +124,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Eligible candidates best first, and how many providers each hard filter removed.
-
-    `candidates` may be only the best part of the ranking (see `select_settled`); `total`
-    then says how many providers were eligible in all.
-    """
+    """Eligible candidates best first, and how many providers each hard filter removed."""
 
     candidates: list[Candidate]
     removed: dict[str, int]
-    total: int | None = None
-
-    @property
-    def eligible(self) -> int:
-        """How many providers passed every hard filter."""
-        return len(self.candidates) if self.total is None else self.total
 
 
 @dataclass(frozen=True)

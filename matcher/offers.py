@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select, update
 
 from matcher import links, matching
 from matcher.briefs import build_brief
-from matcher.candidates import count_removed, match_candidates, request_facts
+from matcher.candidates import count_eligible, count_removed, match_candidates, request_facts
 from matcher.indicative import write_indicative_quotes
 from matcher.matching import OfferHistory, Ranking, Selection
 from matcher.models import (
@@ -108,6 +108,8 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     facts = request_facts(quote_request)
     history = offer_history(session, quote_request.id)
     ranking, selection = match_candidates(session, facts, history, now)
+    # Counted before this run's offers are written, as the ranking saw the market.
+    kept = count_eligible(session, facts, history, now)
     expires_at = now + timedelta(hours=current_app.config["RESPONSE_WINDOW_HOURS"])
     ranks = {c.provider.id: i for i, c in enumerate(ranking.candidates, start=1)}
     offers = [
@@ -136,10 +138,10 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
         candidates=_explain(session, ranking, selection),
         filtered_out={
             "removed": {
-                name: removed.get(name, 0) + ranking.removed.get(name, 0)
+                name: removed.get(name, 0) + kept.get(name, 0)
                 for name in matching.FILTERS
             },
-            "eligible": ranking.eligible,
+            "eligible": kept["eligible"],
             "already_open": len(history.open),
             "offered_before": len(history.offered),
         },

@@ -1,0 +1,126 @@
+"""The match key follows every change to a provider's countries, standards, sectors and scope."""
+
+from sqlmodel import col, delete, select
+
+from matcher.candidates import match_candidates
+from matcher.matching import OfferHistory, RequestFacts
+from matcher.models import (
+    ProviderCountry,
+    ProviderMatchKey,
+    ProviderSector,
+    rebuild_match_keys,
+    utcnow,
+)
+from matcher.providers import apply_pending_changes, create_provider, replace_coverage
+from tests.market import fresh, make_body, make_cb, make_consultant
+
+
+def keys(db) -> set[tuple]:
+    rows = db.exec(
+        select(
+            ProviderMatchKey.provider_id,
+            ProviderMatchKey.country,
+            ProviderMatchKey.standard,
+            ProviderMatchKey.kind,
+            ProviderMatchKey.sector,
+        )
+    ).all()
+    return set(rows)
+
+
+def assert_keys_match_a_full_rebuild(db) -> set[tuple]:
+    """The keys kept up write by write are exactly those a rebuild from scratch derives."""
+    db.commit()
+    kept = keys(db)
+    rebuild_match_keys(db.connection())
+    assert keys(db) == kept
+    db.rollback()
+    return kept
+
+
+def test_a_new_consultant_gets_a_key_per_country_standard_and_named_sector(db):
+    consultant = create_provider(
+        db,
+        kind="consultant",
+        name="Keyed",
+        email="keyed@providers.example",
+        countries=["GB", "DE"],
+        standards=["iso9001", "iso14001"],
+        sectors=[17],
+    )
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k for k in kept if k[0] == consultant.id} == {
+        (consultant.id, country, standard, "consultant", 17)
+        for country in ("GB", "DE")
+        for standard in ("iso9001", "iso14001")
+    }
+
+
+def test_a_consultant_dropping_every_sector_is_keyed_for_every_sector(db):
+    consultant = make_consultant(db, sectors=(3, 17))
+    # Only a bulk delete, nothing added: the flush alone would never see it.
+    replace_coverage(db, consultant, sectors=[])
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[4] for k in kept if k[0] == consultant.id} == {0}
+
+
+def test_replacing_countries_standards_and_scope_moves_the_keys(db):
+    consultant = make_consultant(db)
+    cb = make_cb(db)
+    replace_coverage(db, consultant, countries=["FR"], standards=["iso27001"])
+    replace_coverage(db, cb, scope=[("iso14001", 3)])
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k for k in kept if k[0] in (consultant.id, cb.id)} == {
+        (consultant.id, "FR", "iso27001", "consultant", 0),
+        (cb.id, "GB", "iso14001", "certification_body", 3),
+    }
+
+
+def test_an_approved_scope_change_moves_the_cbs_keys(db):
+    cb = make_cb(db, scope=(("iso9001", 17),))
+    cb.pending_changes = {"scope": [["iso9001", 28]]}
+    db.add(cb)
+    apply_pending_changes(db, cb, actor_id=None)
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[4] for k in kept if k[0] == cb.id} == {28}
+
+
+def test_rows_deleted_one_by_one_or_in_bulk_take_their_keys_with_them(db):
+    consultant = make_consultant(db, countries=("GB", "DE", "FR"), sectors=(17,))
+    row = db.exec(
+        select(ProviderCountry).where(
+            ProviderCountry.provider_id == consultant.id, ProviderCountry.country == "DE"
+        )
+    ).one()
+    db.delete(row)
+    db.flush()
+    db.exec(
+        delete(ProviderCountry).where(
+            col(ProviderCountry.provider_id) == consultant.id, ProviderCountry.country == "FR"
+        )
+    )
+    db.exec(delete(ProviderSector).where(col(ProviderSector.provider_id) == consultant.id))
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k for k in kept if k[0] == consultant.id} == {
+        (consultant.id, "GB", "iso9001", "consultant", 0)
+    }
+
+
+def test_a_provider_whose_coverage_changed_is_matched_on_the_new_one(db):
+    body = make_body(db)
+    cb = make_cb(db, body=body, countries=("GB",), scope=(("iso9001", 17),))
+    request = RequestFacts(
+        id=1,
+        service="certification",
+        standards=("iso14001",),
+        sector=3,
+        country="DE",
+        region=None,
+        employees=45,
+    )
+    fresh(db)
+    assert match_candidates(db, request, OfferHistory(), utcnow())[1].chosen == []
+    replace_coverage(db, cb, countries=["DE"], scope=[("iso14001", 3)])
+    db.commit()
+    _, selection = match_candidates(db, request, OfferHistory(), utcnow())
+    assert [c.provider.id for c in selection.chosen] == [cb.id]
