@@ -321,7 +321,7 @@ def _connection(session: Session):
         # plan cannot tell Germany (20% of providers) from Chile.
         connection.exec_driver_sql(
             "SELECT set_config('jit', 'off', true),"
-            " current_setting('plan_cache_mode')"
+            " set_config('plan_cache_mode', 'force_custom_plan', true)"
         )
     return connection
 
