@@ -138,8 +138,7 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
         candidates=_explain(session, ranking, selection),
         filtered_out={
             "removed": {
-                name: removed.get(name, 0) + kept.get(name, 0)
-                for name in matching.FILTERS
+                name: removed.get(name, 0) + kept.get(name, 0) for name in matching.FILTERS
             },
             "eligible": kept["eligible"],
             "already_open": len(history.open),
