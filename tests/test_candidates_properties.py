@@ -105,9 +105,9 @@ def build_market(db, rng: random.Random, size: int, alike_share: float):
             )
         )
     db.commit()
-    for _ in range(size // 6):
-        left, right = rng.sample(made, 2)
-        affiliate(db, left, right)
+    pairs = {tuple(rng.sample(range(size), 2)) for _ in range(size // 6)}
+    for left, right in sorted(pairs):
+        affiliate(db, made[left], made[right])
     return made
 
 
