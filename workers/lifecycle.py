@@ -22,40 +22,38 @@ def _now(now: datetime | str | None) -> datetime:
     return datetime.fromisoformat(now) if isinstance(now, str) else now
 
 
+def _one_transaction_each(find_due, act, moment: datetime) -> list:
+    """Find what is due, then act on each item in its own transaction.
+
+    One item failing (or a worker dying) leaves the others done; the next run picks it up.
+    """
+    with transaction() as session:
+        due = find_due(session, now=moment)
+    results = []
+    for item in due:
+        with transaction() as session:
+            results.append(act(session, item, now=moment))
+    return results
+
+
 @with_app_context
 def expire_offers(now: datetime | str | None = None) -> list[int]:
     """Expire unanswered offers past their window and re-match their requests."""
-    moment = _now(now)
-    with transaction() as session:
-        due = lifecycle.requests_with_expired_offers(session, now=moment)
-    expired = []
-    for request_id in due:
-        with transaction() as session:
-            expired += lifecycle.expire_request_offers(session, request_id, now=moment)
-    return expired
+    results = _one_transaction_each(
+        lifecycle.requests_with_expired_offers, lifecycle.expire_request_offers, _now(now)
+    )
+    return [offer_id for expired in results for offer_id in expired]
 
 
 @with_app_context
 def send_reminders(now: datetime | str | None = None) -> int:
     """Remind providers whose leads expire soon."""
-    moment = _now(now)
-    with transaction() as session:
-        due = lifecycle.offers_due_reminder(session, now=moment)
-    sent = 0
-    for offer_id in due:
-        with transaction() as session:
-            sent += lifecycle.remind(session, offer_id, now=moment)
-    return sent
+    return sum(_one_transaction_each(lifecycle.offers_due_reminder, lifecycle.remind, _now(now)))
 
 
 @with_app_context
 def close_requests(now: datetime | str | None = None) -> int:
     """Close requests 30 days after their confirmation."""
-    moment = _now(now)
-    with transaction() as session:
-        due = lifecycle.requests_due_closing(session, now=moment)
-    closed = 0
-    for request_id in due:
-        with transaction() as session:
-            closed += lifecycle.close_request(session, request_id, now=moment)
-    return closed
+    return sum(
+        _one_transaction_each(lifecycle.requests_due_closing, lifecycle.close_request, _now(now))
+    )
