@@ -5,12 +5,15 @@ from sqlmodel import Session, case, col, func, or_, select
 from matcher.models import (
     AccreditationBody,
     EvidenceFile,
+    LeadOffer,
+    MatchRun,
     OutboxMessage,
     OutboxStatus,
     Provider,
     ProviderCountry,
     ProviderStandard,
     ProviderStatus,
+    QuoteRequest,
 )
 
 PAGE_SIZE = 50
@@ -122,3 +125,54 @@ def reset_for_resend(session: Session, message: OutboxMessage) -> None:
     message.enqueued_at = None
     session.add(message)
     session.flush()
+
+
+def request_queue(session: Session, statuses: list[str] | None, page: int) -> tuple[list, int]:
+    """A page of requests in `statuses` (None: all), newest first, with offer counts; the total."""
+    query = select(QuoteRequest).where(col(QuoteRequest.purged_at).is_(None))
+    if statuses is not None:
+        query = query.where(col(QuoteRequest.status).in_(statuses))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(QuoteRequest.created_at).desc(), col(QuoteRequest.id).desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    ids = [r.id for r in rows]
+    counts = dict(
+        session.exec(
+            select(LeadOffer.request_id, func.count())
+            .where(col(LeadOffer.request_id).in_(ids))
+            .group_by(LeadOffer.request_id)
+        ).all()
+    )
+    return [(r, counts.get(r.id, 0)) for r in rows], total
+
+
+def queue_sizes(session: Session) -> dict[str, int]:
+    """How many live requests wait in each status."""
+    rows = session.exec(
+        select(QuoteRequest.status, func.count())
+        .where(col(QuoteRequest.purged_at).is_(None))
+        .group_by(QuoteRequest.status)
+    ).all()
+    return dict(rows)
+
+
+def request_offers(session: Session, request_id: int) -> list[tuple[LeadOffer, Provider]]:
+    """The request's offers with their providers, in the order they were made."""
+    return session.exec(
+        select(LeadOffer, Provider)
+        .join(Provider, col(Provider.id) == LeadOffer.provider_id)
+        .where(LeadOffer.request_id == request_id)
+        .order_by(LeadOffer.offered_at, LeadOffer.rank)
+    ).all()
+
+
+def match_runs(session: Session, request_id: int) -> list[MatchRun]:
+    """Every matching run of a request, newest first."""
+    return session.exec(
+        select(MatchRun)
+        .where(MatchRun.request_id == request_id)
+        .order_by(col(MatchRun.created_at).desc(), col(MatchRun.id).desc())
+    ).all()

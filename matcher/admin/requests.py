@@ -1,17 +1,22 @@
 """Admin views of requests and their matches: the queues, why each provider was chosen, re-run."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlmodel import Session, col, func, select
 
 from matcher import matching, offers
 from matcher.admin import bp
+from matcher.admin.queries import (
+    PAGE_SIZE,
+    match_runs,
+    queue_sizes,
+    request_offers,
+    request_queue,
+)
 from matcher.auth.guards import admin_required
 from matcher.db import get_session
 from matcher.forms import SafeForm
-from matcher.models import LeadOffer, MatchRun, Provider, QuoteRequest, RequestStatus
+from matcher.models import QuoteRequest, RequestStatus
 from matcher.reference import STANDARDS, iaf_sectors
 
-PAGE_SIZE = 50
 QUEUES = {
     "unmatched": ("Unmatched: nobody fits", [RequestStatus.UNMATCHED]),
     "waiting": ("Confirmed, not matched yet", [RequestStatus.CONFIRMED]),
@@ -37,58 +42,6 @@ class RematchForm(SafeForm):
     """The "re-run matching" button: CSRF only."""
 
 
-def request_queue(session: Session, queue: str, page: int) -> tuple[list, int]:
-    """One page of requests in a queue, newest first, with their offer counts; and the total."""
-    statuses = QUEUES[queue][1]
-    query = select(QuoteRequest).where(col(QuoteRequest.purged_at).is_(None))
-    if statuses is not None:
-        query = query.where(col(QuoteRequest.status).in_(statuses))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(QuoteRequest.created_at).desc(), col(QuoteRequest.id).desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    ids = [r.id for r in rows]
-    counts = dict(
-        session.exec(
-            select(LeadOffer.request_id, func.count())
-            .where(col(LeadOffer.request_id).in_(ids))
-            .group_by(LeadOffer.request_id)
-        ).all()
-    )
-    return [(r, counts.get(r.id, 0)) for r in rows], total
-
-
-def queue_sizes(session: Session) -> dict[str, int]:
-    """How many live requests wait in each status."""
-    rows = session.exec(
-        select(QuoteRequest.status, func.count())
-        .where(col(QuoteRequest.purged_at).is_(None))
-        .group_by(QuoteRequest.status)
-    ).all()
-    return dict(rows)
-
-
-def request_offers(session: Session, request_id: int) -> list[tuple[LeadOffer, Provider]]:
-    """The request's offers with their providers, in the order they were made."""
-    return session.exec(
-        select(LeadOffer, Provider)
-        .join(Provider, col(Provider.id) == LeadOffer.provider_id)
-        .where(LeadOffer.request_id == request_id)
-        .order_by(LeadOffer.offered_at, LeadOffer.rank)
-    ).all()
-
-
-def match_runs(session: Session, request_id: int) -> list[MatchRun]:
-    """Every matching run of a request, newest first."""
-    return session.exec(
-        select(MatchRun)
-        .where(MatchRun.request_id == request_id)
-        .order_by(col(MatchRun.created_at).desc(), col(MatchRun.id).desc())
-    ).all()
-
-
 @bp.get("/requests", endpoint="requests")
 @admin_required
 def request_list():
@@ -97,7 +50,7 @@ def request_list():
         queue = "all"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     session = get_session()
-    rows, total = request_queue(session, queue, page)
+    rows, total = request_queue(session, QUEUES[queue][1], page)
     return render_template(
         "admin/requests.html",
         rows=rows,
