@@ -2,7 +2,8 @@
 
 import phonenumbers
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, ValidationError
+from wtforms import EmailField, SelectChoice, ValidationError
+from wtforms.validators import DataRequired, Email, Length
 
 NUL_MESSAGE = "This contains characters we cannot accept. Please retype it."
 
@@ -51,3 +52,15 @@ def phone_validator(country_field: str = "country"):
 def choice_list(items) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms choices (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(str(value), label) for value, label in items]
+
+
+INVALID_EMAIL = "Enter a valid e-mail address, e.g. name@company.com."
+
+
+def email_field(label: str, required: str, *, invalid: str = INVALID_EMAIL) -> EmailField:
+    """A required, trimmed e-mail field of at most 254 characters, checked by email-validator."""
+    return EmailField(
+        label,
+        [DataRequired(required), Length(max=254), Email(invalid)],
+        filters=[strip_filter],
+    )

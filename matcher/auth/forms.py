@@ -1,9 +1,9 @@
 """Login and password forms."""
 
 from wtforms import EmailField, PasswordField, ValidationError
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from matcher.forms import SafeForm, strip_filter
+from matcher.forms import SafeForm, email_field, strip_filter
 from matcher.passwords import MAX_LENGTH, password_problem
 
 
@@ -19,15 +19,7 @@ class LoginForm(SafeForm):
 
 
 class ResetRequestForm(SafeForm):
-    email = EmailField(
-        "E-mail",
-        [
-            DataRequired("Enter your e-mail address."),
-            Length(max=254),
-            Email("Enter a valid e-mail address, e.g. name@company.com."),
-        ],
-        filters=[strip_filter],
-    )
+    email = email_field("E-mail", "Enter your e-mail address.")
 
 
 def strong_password(user_inputs_from: str | None = None):

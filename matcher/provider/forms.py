@@ -7,7 +7,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
-    EmailField,
     FieldList,
     FormField,
     IntegerField,
@@ -24,7 +23,6 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
-    Email,
     EqualTo,
     InputRequired,
     Length,
@@ -36,7 +34,7 @@ from matcher import reference
 from matcher.auth.forms import strong_password
 from matcher.bands import MAX_BANDS
 from matcher.evidence import EVIDENCE_KINDS, sniff
-from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
+from matcher.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
 from matcher.models import ProviderKind, TravelPolicy
 from matcher.provider.price_list_forms import (
     PACKAGE_PRICING,
@@ -253,15 +251,7 @@ class JoinForm(ProviderDetailsForm):
         [InputRequired("Choose what kind of provider you are.")],
         choices=choice_list(KINDS),
     )
-    email = EmailField(
-        "Work e-mail (your login)",
-        [
-            DataRequired("Enter your e-mail address."),
-            Length(max=254),
-            Email("Enter a valid e-mail address, e.g. name@company.com."),
-        ],
-        filters=[strip_filter],
-    )
+    email = email_field("Work e-mail (your login)", "Enter your e-mail address.")
     password = PasswordField(
         "Password",
         [DataRequired("Choose a password."), strong_password(user_inputs_from="email")],
@@ -354,12 +344,8 @@ class EvidenceForm(SafeForm):
 class AffiliationForm(SafeForm):
     """Declare an affiliation with another provider by its CertMatch e-mail address."""
 
-    email = EmailField(
+    email = email_field(
         "E-mail address of the affiliated consultant or certification body",
-        [
-            DataRequired("Enter the e-mail address the other provider uses on CertMatch."),
-            Length(max=254),
-            Email("Enter a valid e-mail address."),
-        ],
-        filters=[strip_filter],
+        "Enter the e-mail address the other provider uses on CertMatch.",
+        invalid="Enter a valid e-mail address.",
     )

@@ -2,7 +2,6 @@
 
 from wtforms import (
     BooleanField,
-    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -13,7 +12,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -21,7 +19,7 @@ from wtforms.validators import (
 )
 
 from matcher import reference
-from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
+from matcher.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -49,15 +47,7 @@ class QuoteRequestForm(SafeForm):
         [DataRequired("Tell us who to address."), Length(max=120)],
         filters=[strip_filter],
     )
-    email = EmailField(
-        "Work e-mail",
-        [
-            DataRequired("We need an e-mail address to send your quotes to."),
-            Length(max=254),
-            Email("Enter a valid e-mail address, e.g. name@company.com."),
-        ],
-        filters=[strip_filter],
-    )
+    email = email_field("Work e-mail", "We need an e-mail address to send your quotes to.")
     phone = StringField(
         "Phone (optional)", [Optional(), Length(max=40), phone_validator()], filters=[strip_filter]
     )
@@ -126,14 +116,8 @@ class QuoteRequestForm(SafeForm):
 
 
 class ResendLinksForm(SafeForm):
-    email = EmailField(
-        "Your e-mail",
-        [
-            DataRequired("Enter the e-mail address you used."),
-            Length(max=254),
-            Email("Enter a valid e-mail address."),
-        ],
-        filters=[strip_filter],
+    email = email_field(
+        "Your e-mail", "Enter the e-mail address you used.", invalid="Enter a valid e-mail address."
     )
 
 
