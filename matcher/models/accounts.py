@@ -27,7 +27,10 @@ class User(SQLModel, table=True):
     session_nonce: str = Field(max_length=64)
     email_confirmed_at: datetime | None = timestamp_field()
     last_login_at: datetime | None = timestamp_field()
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # Two-factor sign-in: the TOTP secret, encrypted with a key derived from SECRET_KEY
+    # (matcher/two_factor.py), and the last accepted time step, so no code works twice.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_last_step: int | None = Field(default=None)
     created_at: datetime = created_at_field()
 
     # Flask-Login's user protocol. The id carries the nonce, so rotating it ends old sessions.

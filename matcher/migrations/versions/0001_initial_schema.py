@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 23:17:00.058666
+Create Date: 2026-11-26 00:58:49.931639
 """
 
 from collections.abc import Sequence
@@ -176,7 +176,8 @@ def upgrade() -> None:
         sa.Column("session_nonce", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("email_confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["provider_id"], ["provider.id"], name=op.f("fk_app_user_provider_id_provider")
