@@ -8,12 +8,16 @@ import re
 from dataclasses import dataclass
 
 from matcher import reference
+from matcher.business_names import mailbox_names, name_alternatives
 from matcher.models import QuoteRequest
 
 EMAIL_REMOVED = "[e-mail removed]"
 PHONE_REMOVED = "[phone removed]"
 LINK_REMOVED = "[link removed]"
 NAME_REMOVED = "[name removed]"
+_PLACEHOLDERS = "|".join(
+    re.escape(p) for p in (EMAIL_REMOVED, PHONE_REMOVED, LINK_REMOVED, NAME_REMOVED)
+)
 
 # Alternatives are tried left to right: standard references and dates are kept as they are,
 # so "ISO 9001 14001" or "2025-03-01" never pass for a phone number.
@@ -42,13 +46,6 @@ _PATTERN = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# Words in a company name too common to point at one business.
-_GENERIC_WORDS = {
-    "ltd", "limited", "llc", "inc", "plc", "gmbh", "ag", "sa", "sas", "sarl", "srl", "spa",
-    "bv", "nv", "oy", "ab", "as", "co", "corp", "company", "group", "holding", "holdings",
-    "the", "and", "of", "for", "und", "et", "de", "services", "solutions", "international",
-}  # fmt: skip
-
 BUDGET_BANDS = (1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
 
 
@@ -70,6 +67,11 @@ class Brief:
     notes: str | None
 
 
+def _name_replace(match: re.Match) -> str:
+    text = match.group(0)
+    return text if re.fullmatch(_PLACEHOLDERS, text) else NAME_REMOVED
+
+
 def _replace(match: re.Match) -> str:
     kind = match.lastgroup
     if kind == "keep":
@@ -80,24 +82,25 @@ def _replace(match: re.Match) -> str:
     return EMAIL_REMOVED if kind == "email" else LINK_REMOVED
 
 
-def _name_words(*names: str | None) -> list[str]:
-    words = set()
-    for name in names:
-        for word in re.findall(r"[^\W_]+", name or ""):
-            if len(word) >= 3 and word.casefold() not in _GENERIC_WORDS:
-                words.add(word)
-    return sorted(words, key=len, reverse=True)
+def scrub_notes(
+    text: str | None,
+    *,
+    names: tuple[str | None, ...] = (),
+    known_words: tuple[str | None, ...] = (),
+) -> str | None:
+    """Remove e-mail addresses, phone numbers, links and the given names from free text.
 
-
-def scrub_notes(text: str | None, *, names: tuple[str | None, ...] = ()) -> str | None:
-    """Remove e-mail addresses, phone numbers, links and the given names from free text."""
+    `known_words` (country, region) are shown in the brief anyway, so a name word equal to one
+    of them is not removed on its own.
+    """
     if not text:
         return None
     cleaned = _PATTERN.sub(_replace, text)
-    for phrase in sorted((n for n in names if n and n.strip()), key=len, reverse=True):
-        cleaned = re.sub(re.escape(phrase.strip()), NAME_REMOVED, cleaned, flags=re.IGNORECASE)
-    for word in _name_words(*names):
-        cleaned = re.sub(rf"\b{re.escape(word)}\b", NAME_REMOVED, cleaned, flags=re.IGNORECASE)
+    alternatives = name_alternatives(names, known_words=known_words)
+    if alternatives:
+        # Placeholders already written are matched first so that no name is found inside them.
+        pattern = "|".join([_PLACEHOLDERS, *alternatives])
+        cleaned = re.sub(pattern, _name_replace, cleaned, flags=re.IGNORECASE)
     return cleaned.strip() or None
 
 
@@ -115,22 +118,20 @@ def budget_band(budget: int | None, currency: str) -> str | None:
 
 def build_brief(quote_request: QuoteRequest) -> Brief:
     """The anonymised brief of a request."""
-    email = quote_request.email or ""
-    local, _, domain = email.partition("@")
     names = (
         quote_request.company_name,
         quote_request.contact_name,
-        local,
-        domain.rsplit(".", 1)[0] if "." in domain else domain,
+        *mailbox_names(quote_request.email),
     )
     sectors = reference.iaf_sectors()
+    country = reference.countries().get(quote_request.country, quote_request.country)
     return Brief(
         standards=[reference.STANDARDS.get(s, s) for s in quote_request.standard_codes],
         service=reference.SERVICES.get(quote_request.service, quote_request.service),
         sector=f"{quote_request.sector}. {sectors.get(quote_request.sector, '')}".strip(),
         employees=quote_request.employees,
         sites=quote_request.sites,
-        country=reference.countries().get(quote_request.country, quote_request.country),
+        country=country,
         region=quote_request.region,
         timeline=reference.TIMELINES.get(quote_request.timeline, quote_request.timeline),
         certification_status=reference.CERTIFICATION_STATUSES.get(
@@ -138,5 +139,7 @@ def build_brief(quote_request: QuoteRequest) -> Brief:
         ),
         budget_band=budget_band(quote_request.budget, quote_request.currency),
         currency=quote_request.currency,
-        notes=scrub_notes(quote_request.notes, names=names),
+        notes=scrub_notes(
+            quote_request.notes, names=names, known_words=(country, quote_request.region)
+        ),
     )

@@ -15,6 +15,7 @@ from matcher.briefs import (
     build_brief,
     scrub_notes,
 )
+from matcher.business_names import mailbox_names
 from matcher.models import LeadOffer
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.market import confirmed_request, fresh, make_cb
@@ -132,3 +133,86 @@ def test_the_lead_mail_and_lead_page_never_show_the_business_contact_details(
     for shown in (text, html, page.get_data(as_text=True), mail["Subject"]):
         assert "ISO 9001" in shown
         assert leaks(shown) == []
+
+
+def scrub(text: str, *names: str) -> str | None:
+    """Scrub notes of a request in Yorkshire, United Kingdom."""
+    return scrub_notes(text, names=names, known_words=("United Kingdom", "Yorkshire"))
+
+
+def test_common_words_of_the_company_name_stay_in_the_notes():
+    notes = "We make steel brackets and fixings; Acme supplies two brackets a minute."
+    assert scrub(notes, "Acme Brackets Ltd", "Ann Smith") == (
+        f"We make steel brackets and fixings; {NAME_REMOVED} supplies two brackets a minute."
+    )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Acme Brackets Ltd",
+        "Acme Brackets",
+        "ACME BRACKETS LIMITED",
+        "acme-brackets",
+        "Acme Brackets Ltd.",
+        "Acme",
+        "ACME",
+        "Acme Ltd",
+    ],
+)
+def test_the_company_name_goes_with_or_without_its_legal_form(written):
+    cleaned = scrub(f"Quote for {written} please", "Acme Brackets Ltd")
+    assert cleaned in (f"Quote for {NAME_REMOVED} please", f"Quote for {NAME_REMOVED}. please")
+
+
+@pytest.mark.parametrize(
+    ("name", "notes"),
+    [
+        ("Müller Präzisionstechnik GmbH", "Mueller and MÜLLER and Muller and müller"),
+        ("L'Oréal S.A.", "L’Oreal and loreal and L'ORÉAL SA"),
+        ("Łódź Kabel Sp", "Lodz and ŁÓDŹ"),
+        ("Großmann & Söhne KG", "Grossmann and GROSSMANN"),
+    ],
+)
+def test_names_with_accents_and_punctuation_are_found_however_they_are_typed(name, notes):
+    cleaned = scrub(notes, name)
+    assert cleaned.replace(NAME_REMOVED, "").replace("and", "").strip(" ,") == ""
+
+
+def test_a_name_made_of_common_words_is_removed_only_when_written_as_a_name():
+    notes = "We make steel brackets. Steel Brackets Ltd was founded in 1990; Steel Brackets ships."
+    assert scrub(notes, "Steel Brackets Ltd") == (
+        f"We make steel brackets. {NAME_REMOVED} was founded in 1990; {NAME_REMOVED} ships."
+    )
+
+
+def test_the_contact_name_goes_but_ordinary_words_that_are_first_names_stay():
+    assert scrub("Ask for Ann; annual audit. Ann's deputy.", "Foo Ltd", "Ann Smith") == (
+        f"Ask for {NAME_REMOVED}; annual audit. {NAME_REMOVED}'s deputy."
+    )
+    assert scrub("We will need it; Mr Smith decides.", "Foo Ltd", "Will Smith") == (
+        f"We will need it; Mr {NAME_REMOVED} decides."
+    )
+
+
+def test_words_the_brief_shows_anyway_are_not_taken_for_the_name():
+    notes = "Yorkshire Castings has two sites in Yorkshire and ships across the United Kingdom."
+    assert scrub(notes, "Yorkshire Castings Ltd") == (
+        f"{NAME_REMOVED} has two sites in Yorkshire and ships across the United Kingdom."
+    )
+
+
+def test_the_mailbox_names_in_the_business_email_are_removed_but_not_role_words():
+    assert mailbox_names("info@acme-widgets.co.uk") == ["info", "acme-widgets"]
+    assert mailbox_names("ann.smith@gmail.com") == ["ann.smith"]
+    names = mailbox_names("info@acme-widgets.co.uk")
+    assert scrub("More info: ask Acme Widgets.", *names) == f"More info: ask {NAME_REMOVED}."
+
+
+def test_placeholders_already_written_are_never_mangled_by_a_name():
+    cleaned = scrub("see www.x.example or mail a@b.example", "Removed Link Ltd")
+    assert cleaned == f"see {LINK_REMOVED} or mail {EMAIL_REMOVED}"
+
+
+def test_a_two_letter_acronym_is_removed_only_in_capitals():
+    assert scrub("GE plant, ge-style", "GE Ltd") == f"{NAME_REMOVED} plant, ge-style"
