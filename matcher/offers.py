@@ -28,6 +28,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.outbox import queue_mail
+from matcher.rematch_mail import quote_lines, tell_business_of_rematch
 
 # A declined, expired or cancelled offer frees its slot; any other offer holds one.
 FREED_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.CANCELLED)
@@ -149,7 +150,13 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     session.add(run)
     session.flush()
     indicative = write_indicative_quotes(session, quote_request, offers)
+    # A request already matched heard of its first providers; a re-match adds to that news.
+    rematched = trigger != "initial" and quote_request.status == RequestStatus.MATCHED
     _update_status(session, quote_request, history, offers, now, indicative)
+    if rematched:
+        tell_business_of_rematch(
+            session, quote_request, trigger=trigger, offers=offers, indicative=indicative
+        )
     _queue_lead_mails(session, quote_request, offers)
     return MatchOutcome(run=run, offers=offers)
 
@@ -204,7 +211,7 @@ def _update_status(
                 "link": link,
                 "invited": len(offers),
                 "answer_by": max(o.expires_at for o in offers),
-                "quotes": _quote_lines(session, indicative),
+                "quotes": quote_lines(session, indicative),
             },
             dedupe_key=f"matched:{quote_request.id}",
             request_id=quote_request.id,
@@ -223,22 +230,6 @@ def _update_status(
             request_id=quote_request.id,
         )
     session.flush()
-
-
-def _quote_lines(session: Session, quotes: list[Quote]) -> list[tuple[str, Quote]]:
-    """(provider name, quote) for the indicative quotes listed in the business's mail."""
-    if not quotes:
-        return []
-    names = dict(
-        session.exec(
-            select(Provider.id, Provider.name).where(
-                col(Provider.id).in_([q.provider_id for q in quotes])
-            )
-        ).all()
-    )
-    return sorted(
-        ((names[q.provider_id], q) for q in quotes), key=lambda pair: pair[1].three_year_total
-    )
 
 
 def _queue_lead_mails(session: Session, quote_request: QuoteRequest, offers: list[LeadOffer]):
