@@ -18,7 +18,8 @@ from matcher.models import (
     Rating,
     RequestStatus,
 )
-from matcher.quotes import OPEN_FOR_QUOTES, days_check, rating_for, total_of
+from matcher.quotes.figures import days_check, total_of
+from matcher.quotes.state import OPEN_FOR_QUOTES, rating_for
 
 
 @dataclass(frozen=True)

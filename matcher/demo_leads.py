@@ -12,9 +12,10 @@ from decimal import Decimal
 from flask import Flask
 from sqlmodel import select
 
-from matcher import estimates, indicative, links, offers, providers, quotes
+from matcher import estimates, indicative, links, offers, providers
 from matcher.db import transaction
 from matcher.models import Provider, QuoteRequest, RequestStatus, utcnow
+from matcher.quotes.answers import submit_quote
 
 DEMO_BUSINESS_EMAIL = "ann.smith@acme-brackets.example"
 DEMO_REQUEST = {
@@ -65,7 +66,7 @@ def seed_demo_leads(app: Flask, *, keep_open: tuple[str, ...] = ()) -> str | Non
             provider = session.get(Provider, offer.provider_id)
             if provider.email in keep_open:
                 continue
-            quotes.submit_quote(
+            submit_quote(
                 session,
                 offer_id=offer.id,
                 provider_id=provider.id,

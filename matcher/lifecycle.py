@@ -12,14 +12,16 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlmodel import Session, col, select
 
-from matcher import links, offers, quotes, track_record
+from matcher import links, offers, track_record
 from matcher.briefs import Brief, build_brief
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, RequestStatus
 from matcher.outbox import queue_mail
+from matcher.quotes.outcomes import end_open_offers
+from matcher.quotes.state import OPEN_FOR_QUOTES, lock_request
 
 CLOSE_AFTER_DAYS = 30
 # Requests in these states close once they are this old (counted from confirmation).
-CLOSABLE_STATUSES = (*quotes.OPEN_FOR_QUOTES, RequestStatus.ACCEPTED)
+CLOSABLE_STATUSES = (*OPEN_FOR_QUOTES, RequestStatus.ACCEPTED)
 INBOX_LIMIT = 500
 
 
@@ -51,7 +53,7 @@ def requests_with_expired_offers(session: Session, *, now: datetime) -> list[int
 
 def expire_request_offers(session: Session, request_id: int, *, now: datetime) -> list[int]:
     """Expire a request's unanswered offers, tell their providers, and re-match the slots."""
-    quote_request = quotes.lock_request(session, request_id)
+    quote_request = lock_request(session, request_id)
     if quote_request is None:
         return []
     expired = session.exec(
@@ -114,7 +116,7 @@ def remind(session: Session, offer_id: int, *, now: datetime) -> bool:
     offer = session.get(LeadOffer, offer_id)
     if offer is None:
         return False
-    quote_request = quotes.lock_request(session, offer.request_id)
+    quote_request = lock_request(session, offer.request_id)
     offer = session.exec(
         select(LeadOffer)
         .where(LeadOffer.id == offer_id)
@@ -125,7 +127,7 @@ def remind(session: Session, offer_id: int, *, now: datetime) -> bool:
         offer.status != OfferStatus.OFFERED
         or offer.reminded_at is not None
         or offer.expires_at <= now
-        or quote_request.status not in quotes.OPEN_FOR_QUOTES
+        or quote_request.status not in OPEN_FOR_QUOTES
     ):
         return False
     offer.reminded_at = now
@@ -175,7 +177,7 @@ def requests_due_closing(session: Session, *, now: datetime) -> list[int]:
 
 def close_request(session: Session, request_id: int, *, now: datetime) -> bool:
     """Close one request that is old enough; its open offers end and their providers are told."""
-    quote_request = quotes.lock_request(session, request_id)
+    quote_request = lock_request(session, request_id)
     if (
         quote_request is None
         or quote_request.status not in CLOSABLE_STATUSES
@@ -186,7 +188,7 @@ def close_request(session: Session, request_id: int, *, now: datetime) -> bool:
     quote_request.status, quote_request.closed_at = RequestStatus.CLOSED, now
     session.add(quote_request)
     session.flush()
-    quotes.end_open_offers(session, quote_request, reason="closed", now=now)
+    end_open_offers(session, quote_request, reason="closed", now=now)
     return True
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from matcher import quotes
 from matcher.models import (
     LeadOffer,
     Provider,
@@ -18,6 +17,7 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.quotes import answers
 from tests.lead_helpers import (
     act,
     cb_figures,
@@ -36,7 +36,7 @@ from tests.web import LINK, csrf_token
 def _firm(app, offer, figures, *, now=None):
     return act(
         app,
-        quotes.submit_quote,
+        answers.submit_quote,
         offer_id=offer.id,
         provider_id=offer.provider_id,
         figures=figures,

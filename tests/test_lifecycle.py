@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from matcher import offers, quotes
+from matcher import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -13,6 +13,7 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.quotes import answers, decisions
 from tests.factories import make_request
 from tests.lead_helpers import (
     act,
@@ -53,7 +54,7 @@ def test_an_unanswered_lead_expires_and_goes_to_the_next_candidate_never_a_previ
     first_ids = {o.provider_id for o in first}
     answered = first[0]
     act(
-        app, quotes.submit_quote, offer_id=answered.id, provider_id=answered.provider_id,
+        app, answers.submit_quote, offer_id=answered.id, provider_id=answered.provider_id,
         figures=cb_figures(), now=T0 + timedelta(hours=1),
     )  # fmt: skip
 
@@ -99,7 +100,7 @@ def test_a_decline_frees_the_slot_for_the_next_candidate(app, db):
     quote_request = _confirmed_request(db)
     first = _match(app, quote_request)
     act(
-        app, quotes.decline_offer, offer_id=first[0].id, provider_id=first[0].provider_id,
+        app, answers.decline_offer, offer_id=first[0].id, provider_id=first[0].provider_id,
         reason="no_capacity", now=T0 + timedelta(hours=2),
     )  # fmt: skip
     statuses = offer_statuses(db, quote_request.id)
@@ -112,7 +113,7 @@ def test_no_re_match_once_the_request_is_withdrawn(app, db):
     cbs(db, 4)
     quote_request = _confirmed_request(db)
     _match(app, quote_request)
-    act(app, quotes.withdraw_request, request_id=quote_request.id, now=T0 + timedelta(hours=1))
+    act(app, decisions.withdraw_request, request_id=quote_request.id, now=T0 + timedelta(hours=1))
     assert cron.expire_offers(now=T0 + timedelta(hours=49)) == []
     assert len(offer_statuses(db, quote_request.id)) == 3
 
@@ -121,7 +122,7 @@ def test_providers_are_reminded_once_before_their_window_closes(app, db):
     providers = cbs(db, 2)
     quote_request, (waiting, quoted) = matched_request(db, providers, now=T0)
     act(
-        app, quotes.submit_quote, offer_id=quoted.id, provider_id=quoted.provider_id,
+        app, answers.submit_quote, offer_id=quoted.id, provider_id=quoted.provider_id,
         figures=cb_figures(), now=T0 + timedelta(hours=1),
     )  # fmt: skip
     assert cron.send_reminders(now=T0 + timedelta(hours=35)) == 0
@@ -147,11 +148,11 @@ def test_requests_close_30_days_after_confirmation(app, db):
     young, _ = matched_request(db, [], now=T0 - timedelta(days=29))
     accepted, (won,) = matched_request(db, providers[:1], now=T0 - timedelta(days=40))
     quote = act(
-        app, quotes.submit_quote, offer_id=won.id, provider_id=won.provider_id,
+        app, answers.submit_quote, offer_id=won.id, provider_id=won.provider_id,
         figures=cb_figures(), now=T0 - timedelta(days=40),
     )  # fmt: skip
     act(
-        app, quotes.accept_quote, request_id=accepted.id, quote_id=quote.id,
+        app, decisions.accept_quote, request_id=accepted.id, quote_id=quote.id,
         now=T0 - timedelta(days=40),
     )  # fmt: skip
     told_before = len(mails(db, "not_chosen"))

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from sqlmodel import func, select
 
-from matcher import quotes
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -17,6 +16,8 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.quotes import answers, decisions
+from matcher.quotes.errors import InvalidFigures, NotFound, QuoteError
 from tests.lead_helpers import (
     act,
     cb_figures,
@@ -33,7 +34,7 @@ from tests.lead_helpers import (
 def _quote(app, offer, figures=None, now=None):
     return act(
         app,
-        quotes.submit_quote,
+        answers.submit_quote,
         offer_id=offer.id,
         provider_id=offer.provider_id,
         figures=figures or cb_figures(),
@@ -41,8 +42,8 @@ def _quote(app, offer, figures=None, now=None):
     )
 
 
-def _refused(app, func, **kwargs) -> quotes.QuoteError:
-    with pytest.raises(quotes.QuoteError) as caught:
+def _refused(app, func, **kwargs) -> QuoteError:
+    with pytest.raises(QuoteError) as caught:
         act(app, func, now=kwargs.pop("now", utcnow()), **kwargs)
     return caught.value
 
@@ -108,7 +109,7 @@ def test_a_second_firm_quote_on_the_same_lead_is_refused(app, db, market):
     _quote(app, offer)
     error = _refused(
         app,
-        quotes.submit_quote,
+        answers.submit_quote,
         offer_id=offer.id,
         provider_id=offer.provider_id,
         figures=cb_figures(day_rate="1"),
@@ -122,7 +123,7 @@ def test_a_quote_after_the_window_closed_is_refused(app, db, market):
     _, (offer, *_), _ = market
     error = _refused(
         app,
-        quotes.submit_quote,
+        answers.submit_quote,
         offer_id=offer.id,
         provider_id=offer.provider_id,
         figures=cb_figures(),
@@ -140,7 +141,7 @@ def test_a_quote_on_an_expired_offer_is_refused(app, db, market):
     db.add(offer)
     db.commit()
     error = _refused(
-        app, quotes.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
         figures=cb_figures(),
     )  # fmt: skip
     assert "ran out" in error.message
@@ -150,11 +151,11 @@ def test_a_quote_on_an_expired_offer_is_refused(app, db, market):
 def test_decline_then_quote_is_refused(app, db, market):
     _, (offer, *_), _ = market
     act(
-        app, quotes.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
         reason="no_capacity", now=utcnow(),
     )  # fmt: skip
     error = _refused(
-        app, quotes.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
         figures=cb_figures(),
     )  # fmt: skip
     assert error.code == "declined"
@@ -165,7 +166,7 @@ def test_decline_then_quote_is_refused(app, db, market):
 def test_declining_twice_is_refused(app, db, market):
     _, (offer, *_), _ = market
     act(
-        app, quotes.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
         reason="too_small", note="Below our minimum", now=utcnow(),
     )  # fmt: skip
     stored = fresh(db, LeadOffer, offer.id)
@@ -173,7 +174,7 @@ def test_declining_twice_is_refused(app, db, market):
         "declined", "too_small", "Below our minimum",
     )  # fmt: skip
     error = _refused(
-        app, quotes.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
         reason="other",
     )  # fmt: skip
     assert error.message == "You already declined this lead."
@@ -181,9 +182,9 @@ def test_declining_twice_is_refused(app, db, market):
 
 def test_a_quote_after_withdrawal_is_refused(app, db, market):
     quote_request, (offer, *_), _ = market
-    act(app, quotes.withdraw_request, request_id=quote_request.id, now=utcnow())
+    act(app, decisions.withdraw_request, request_id=quote_request.id, now=utcnow())
     error = _refused(
-        app, quotes.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
         figures=cb_figures(),
     )  # fmt: skip
     assert error.message == "The business withdrew this request; it no longer takes quotes."
@@ -193,12 +194,12 @@ def test_a_quote_after_withdrawal_is_refused(app, db, market):
 def test_a_quote_with_bad_figures_is_refused_field_by_field(app, db, market):
     _, (offer, *_), _ = market
     error = _refused(
-        app, quotes.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
         figures=cb_figures(
             stage1_days="1.3", day_rate="-5", valid_until=date.today() - timedelta(days=1)
         ),
     )  # fmt: skip
-    assert isinstance(error, quotes.InvalidFigures)
+    assert isinstance(error, InvalidFigures)
     assert error.errors == {
         "stage1_days": "Use half days (0.5, 1, 1.5 ...).",
         "day_rate": "An amount cannot be negative.",
@@ -217,14 +218,14 @@ def test_audit_days_below_the_md5_minimum_are_accepted_not_refused(app, db, mark
 
 def test_another_providers_offer_does_not_exist_for_it(app, db, market):
     _, (offer, other, _), _ = market
-    with pytest.raises(quotes.NotFound):
+    with pytest.raises(NotFound):
         act(
-            app, quotes.submit_quote, offer_id=offer.id, provider_id=other.provider_id,
+            app, answers.submit_quote, offer_id=offer.id, provider_id=other.provider_id,
             figures=cb_figures(), now=utcnow(),
         )  # fmt: skip
-    with pytest.raises(quotes.NotFound):
+    with pytest.raises(NotFound):
         act(
-            app, quotes.decline_offer, offer_id=offer.id, provider_id=other.provider_id,
+            app, answers.decline_offer, offer_id=offer.id, provider_id=other.provider_id,
             reason="other", now=utcnow(),
         )  # fmt: skip
     assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
@@ -240,7 +241,7 @@ def _firm_quotes(app, offers):
 def test_accepting_a_firm_quote_decides_every_offer_and_tells_everyone(app, db, market):
     quote_request, offers, providers = market
     first, second = _firm_quotes(app, offers[:2])
-    act(app, quotes.accept_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
+    act(app, decisions.accept_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
 
     assert fresh(db, QuoteRequest, quote_request.id).status == RequestStatus.ACCEPTED
     assert fresh(db, Quote, first.id).status == QuoteStatus.ACCEPTED
@@ -263,9 +264,11 @@ def test_accepting_a_firm_quote_decides_every_offer_and_tells_everyone(app, db, 
 def test_accepting_twice_is_refused(app, db, market):
     quote_request, offers, providers = market
     first, second = _firm_quotes(app, offers[:2])
-    act(app, quotes.accept_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
+    act(app, decisions.accept_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
     for quote in (first, second):
-        error = _refused(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id)
+        error = _refused(
+            app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id
+        )
         assert error.message == f"You have already accepted the quote from {providers[0].name}."
     assert fresh(db, Quote, second.id).status == QuoteStatus.NOT_CHOSEN
     assert len(mails(db, "request_accepted")) == 1
@@ -274,8 +277,8 @@ def test_accepting_twice_is_refused(app, db, market):
 def test_accepting_after_withdrawal_is_refused(app, db, market):
     quote_request, offers, _ = market
     (quote,) = _firm_quotes(app, offers[:1])
-    act(app, quotes.withdraw_request, request_id=quote_request.id, now=utcnow())
-    error = _refused(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id)
+    act(app, decisions.withdraw_request, request_id=quote_request.id, now=utcnow())
+    error = _refused(app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id)
     assert error.message == (
         "You withdrew this request; its quotes can no longer be accepted or declined."
     )
@@ -285,7 +288,7 @@ def test_accepting_after_withdrawal_is_refused(app, db, market):
 def test_an_indicative_quote_cannot_be_accepted(app, db, market):
     quote_request, (offer, *_), _ = market
     quote = indicative_quote(db, offer)
-    error = _refused(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id)
+    error = _refused(app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id)
     assert error.code == "indicative"
     assert "once the provider confirms it as a firm quote" in error.message
     assert fresh(db, QuoteRequest, quote_request.id).status == RequestStatus.MATCHED
@@ -295,35 +298,35 @@ def test_a_quote_of_another_request_is_not_found(app, db, market):
     _, offers, _ = market
     (quote,) = _firm_quotes(app, offers[:1])
     other, _ = matched_request(db, [])
-    with pytest.raises(quotes.NotFound):
-        act(app, quotes.accept_quote, request_id=other.id, quote_id=quote.id, now=utcnow())
+    with pytest.raises(NotFound):
+        act(app, decisions.accept_quote, request_id=other.id, quote_id=quote.id, now=utcnow())
 
 
 def test_declining_a_quote_tells_its_provider_and_keeps_the_others_open(app, db, market):
     quote_request, offers, providers = market
     first, second = _firm_quotes(app, offers[:2])
-    act(app, quotes.decline_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
+    act(app, decisions.decline_quote, request_id=quote_request.id, quote_id=first.id, now=utcnow())
     assert fresh(db, Quote, first.id).status == QuoteStatus.DECLINED
     assert fresh(db, LeadOffer, offers[0].id).status == OfferStatus.LOST
     assert fresh(db, Quote, second.id).status == QuoteStatus.FIRM
     assert [m.to_email for m in mails(db, "not_chosen")] == [providers[0].email]
 
-    error = _refused(app, quotes.decline_quote, request_id=quote_request.id, quote_id=first.id)
+    error = _refused(app, decisions.decline_quote, request_id=quote_request.id, quote_id=first.id)
     assert error.message == "You already declined this quote."
-    error = _refused(app, quotes.accept_quote, request_id=quote_request.id, quote_id=first.id)
+    error = _refused(app, decisions.accept_quote, request_id=quote_request.id, quote_id=first.id)
     assert error.message == "You declined this quote; it can no longer be accepted."
 
 
 def test_withdrawing_cancels_open_offers_and_tells_the_providers(app, db, market):
     quote_request, offers, providers = market
     _firm_quotes(app, offers[:1])
-    act(app, quotes.withdraw_request, request_id=quote_request.id, now=utcnow())
+    act(app, decisions.withdraw_request, request_id=quote_request.id, now=utcnow())
     assert fresh(db, QuoteRequest, quote_request.id).status == RequestStatus.WITHDRAWN
     assert [fresh(db, LeadOffer, o.id).status for o in offers] == ["lost", "cancelled", "cancelled"]
     told = mails(db, "request_withdrawn")
     assert sorted(m.to_email for m in told) == sorted(p.email for p in providers)
 
-    error = _refused(app, quotes.withdraw_request, request_id=quote_request.id)
+    error = _refused(app, decisions.withdraw_request, request_id=quote_request.id)
     assert error.message == "This request is already withdrawn."
     assert len(mails(db, "request_withdrawn")) == 3
 
@@ -331,24 +334,24 @@ def test_withdrawing_cancels_open_offers_and_tells_the_providers(app, db, market
 def test_an_accepted_request_cannot_be_withdrawn(app, db, market):
     quote_request, offers, _ = market
     (quote,) = _firm_quotes(app, offers[:1])
-    act(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow())
-    error = _refused(app, quotes.withdraw_request, request_id=quote_request.id)
+    act(app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow())
+    error = _refused(app, decisions.withdraw_request, request_id=quote_request.id)
     assert error.code == "already_accepted"
     assert fresh(db, QuoteRequest, quote_request.id).status == RequestStatus.ACCEPTED
 
 
 def test_the_business_rates_the_accepted_provider_once(app, db, market):
     quote_request, offers, providers = market
-    error = _refused(app, quotes.rate_provider, request_id=quote_request.id, stars=5, comment="")
+    error = _refused(app, decisions.rate_provider, request_id=quote_request.id, stars=5, comment="")
     assert error.message == "You can rate a provider once you have accepted its quote."
 
     (quote,) = _firm_quotes(app, offers[:1])
-    act(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow())
+    act(app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow())
     act(
-        app, quotes.rate_provider, request_id=quote_request.id, stars=4, comment=" Quick ",
+        app, decisions.rate_provider, request_id=quote_request.id, stars=4, comment=" Quick ",
         now=utcnow(),
     )  # fmt: skip
-    error = _refused(app, quotes.rate_provider, request_id=quote_request.id, stars=1, comment="")
+    error = _refused(app, decisions.rate_provider, request_id=quote_request.id, stars=1, comment="")
     assert error.message == "You have already rated this provider for this request."
     db.rollback()
     (rating,) = db.exec(select(Rating)).all()
@@ -362,7 +365,7 @@ def test_a_quote_past_its_validity_cannot_be_accepted(app, db, market):
     quote = _quote(app, offer)
     later = utcnow() + timedelta(days=31)
     error = _refused(
-        app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=later
+        app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=later
     )
     assert error.code == "quote_expired"
     assert "ask the provider to renew it" in error.message

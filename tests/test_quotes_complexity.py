@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
-from matcher import complexity, quotes
+from matcher import complexity
 from matcher.models import ProviderKind, Quote
+from matcher.quotes.figures import days_check
 from tests.factories import make_request
 
 
@@ -18,11 +19,11 @@ def test_a_high_complexity_sector_raises_the_iso_14001_minimum_a_quote_is_checke
     quote_request = make_request(db, standards="iso14001", sector=12, employees=45)
     quote = _cb_quote("2", "3.5")  # 5.5 days: the medium minimum for 26-45 employees
 
-    assert quotes.days_check(db, quote, quote_request).level == "ok"
+    assert days_check(db, quote, quote_request).level == "ok"
 
     complexity.set_complexity(db, standard="iso14001", sector=12, complexity="high", actor_id=None)
     db.commit()
-    check = quotes.days_check(db, quote, quote_request)
+    check = days_check(db, quote, quote_request)
     assert check.minimum == Decimal("7")
     assert check.level == "below_minimum"
     assert check.warning

@@ -8,8 +8,9 @@ import threading
 
 from sqlmodel import select
 
-from matcher import quotes
 from matcher.models import LeadOffer, OfferStatus, Quote, QuoteRequest, QuoteStatus, utcnow
+from matcher.quotes import answers, decisions
+from matcher.quotes.errors import QuoteError
 from tests.lead_helpers import act, cb_figures, cbs, mails, matched_request
 
 ROUNDS = 4
@@ -24,7 +25,7 @@ def _together(app, actions) -> list:
         barrier.wait()
         try:
             results[index] = act(app, func, now=utcnow(), **kwargs)
-        except quotes.QuoteError as error:
+        except QuoteError as error:
             results[index] = error
         except Exception as error:  # noqa: BLE001  reported by the assertion below
             results[index] = error
@@ -37,16 +38,14 @@ def _together(app, actions) -> list:
         thread.start()
     for thread in threads:
         thread.join(60)
-    unexpected = [
-        r for r in results if isinstance(r, Exception) and not isinstance(r, quotes.QuoteError)
-    ]
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, QuoteError)]
     assert not unexpected, unexpected
     return results
 
 
 def _quote_action(offer):
     return (
-        quotes.submit_quote,
+        answers.submit_quote,
         {"offer_id": offer.id, "provider_id": offer.provider_id, "figures": cb_figures()},
     )
 
@@ -55,8 +54,8 @@ def test_two_providers_quoting_while_the_business_accepts_leave_a_consistent_sta
     for _ in range(ROUNDS):
         providers = cbs(db, 3)
         quote_request, (offer_a, offer_b, offer_c) = matched_request(db, providers)
-        quote_a = act(app, quotes.submit_quote, now=utcnow(), **_quote_action(offer_a)[1])
-        accept = (quotes.accept_quote, {"request_id": quote_request.id, "quote_id": quote_a.id})
+        quote_a = act(app, answers.submit_quote, now=utcnow(), **_quote_action(offer_a)[1])
+        accept = (decisions.accept_quote, {"request_id": quote_request.id, "quote_id": quote_a.id})
 
         results = _together(app, [_quote_action(offer_b), _quote_action(offer_c), accept])
 
@@ -71,7 +70,7 @@ def test_two_providers_quoting_while_the_business_accepts_leave_a_consistent_sta
         assert db.get(LeadOffer, offer_a.id).status == OfferStatus.WON
         for offer, result in ((offer_b, results[0]), (offer_c, results[1])):
             status = db.get(LeadOffer, offer.id).status
-            if isinstance(result, quotes.QuoteError):
+            if isinstance(result, QuoteError):
                 # Too late: refused with a reason, nothing written, the lead simply ended.
                 assert result.code == "accepted"
                 assert offer.id not in by_offer
@@ -82,7 +81,7 @@ def test_two_providers_quoting_while_the_business_accepts_leave_a_consistent_sta
                 assert status == OfferStatus.LOST
         request_mails = [m for m in mails(db) if m.request_id == quote_request.id]
         assert sum(m.template == "request_accepted" for m in request_mails) == 1
-        quoted_in_time = sum(not isinstance(r, quotes.QuoteError) for r in results[:2])
+        quoted_in_time = sum(not isinstance(r, QuoteError) for r in results[:2])
         assert sum(m.template == "quote_firm" for m in request_mails) == 1 + quoted_in_time
         assert sum(m.template == "not_chosen" for m in request_mails) == 2
 
@@ -91,17 +90,17 @@ def test_accepting_two_quotes_at_the_same_moment_accepts_exactly_one(app, db):
     for _ in range(ROUNDS):
         quote_request, offers = matched_request(db, cbs(db, 2))
         first, second = (
-            act(app, quotes.submit_quote, now=utcnow(), **_quote_action(offer)[1])
+            act(app, answers.submit_quote, now=utcnow(), **_quote_action(offer)[1])
             for offer in offers
         )
         results = _together(
             app,
             [
-                (quotes.accept_quote, {"request_id": quote_request.id, "quote_id": q.id})
+                (decisions.accept_quote, {"request_id": quote_request.id, "quote_id": q.id})
                 for q in (first, second)
             ],
         )
-        refused = [r for r in results if isinstance(r, quotes.QuoteError)]
+        refused = [r for r in results if isinstance(r, QuoteError)]
         assert len(refused) == 1 and refused[0].code == "already_accepted"
         db.rollback()
         statuses = sorted(
@@ -120,13 +119,13 @@ def test_a_quote_racing_a_withdrawal_is_either_in_and_told_or_refused(app, db):
             app,
             [
                 _quote_action(offer),
-                (quotes.withdraw_request, {"request_id": quote_request.id}),
+                (decisions.withdraw_request, {"request_id": quote_request.id}),
             ],
         )
         db.rollback()
         assert db.get(QuoteRequest, quote_request.id).status == "withdrawn"
         stored = db.exec(select(Quote).where(Quote.offer_id == offer.id)).first()
-        if isinstance(results[0], quotes.QuoteError):
+        if isinstance(results[0], QuoteError):
             assert results[0].code == "withdrawn" and stored is None
             assert db.get(LeadOffer, offer.id).status == OfferStatus.CANCELLED
         else:

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from matcher import matching, quotes, track_record
+from matcher import matching, track_record
 from matcher.candidates import find_candidates, request_facts
 from matcher.models import Provider, utcnow
+from matcher.quotes import answers, decisions
 from tests.lead_helpers import act, cb_figures, cbs, fresh, matched_request
 from workers import lifecycle as cron
 
@@ -17,11 +18,11 @@ def _answer(app, offer, hours: float, *, decline=False):
     now = T0 + timedelta(hours=hours)
     if decline:
         return act(
-            app, quotes.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
+            app, answers.decline_offer, offer_id=offer.id, provider_id=offer.provider_id,
             reason="too_small", now=now,
         )  # fmt: skip
     return act(
-        app, quotes.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
         figures=cb_figures(), now=now,
     )  # fmt: skip
 
@@ -47,7 +48,7 @@ def test_a_lead_withdrawn_before_the_provider_could_answer_does_not_count_agains
     assert track_record.track_record(fresh(db, Provider, provider.id)).response_text == (
         "new on CertMatch"
     )  # an open lead is not a missed one
-    act(app, quotes.withdraw_request, request_id=quote_request.id, now=T0 + timedelta(hours=1))
+    act(app, decisions.withdraw_request, request_id=quote_request.id, now=T0 + timedelta(hours=1))
     stored = fresh(db, Provider, provider.id)
     assert (stored.offers_received, stored.offers_answered) == (0, 0)
     assert track_record.track_record(stored).response_text == "new on CertMatch"
@@ -69,10 +70,16 @@ def test_ratings_add_up_into_the_reputation(app, db):
     for stars in (5, 3, 4):
         quote_request, (offer,) = matched_request(db, [provider])
         quote = _answer(app, offer, 1)
-        act(app, quotes.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow())
         act(
             app,
-            quotes.rate_provider,
+            decisions.accept_quote,
+            request_id=quote_request.id,
+            quote_id=quote.id,
+            now=utcnow(),
+        )
+        act(
+            app,
+            decisions.rate_provider,
             request_id=quote_request.id,
             stars=stars,
             comment=None,

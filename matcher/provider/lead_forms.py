@@ -18,7 +18,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from matcher.forms import SafeForm, choice_list, strip_filter
 from matcher.quote_math import FEE_TYPES, TRAVEL_CHOICES
-from matcher.quotes import DECLINE_REASONS, validate_figures
+from matcher.quotes.answers import DECLINE_REASONS
+from matcher.quotes.figures import validate_figures
 
 TEXT_MAX = 4000
 TRAVEL_LABELS = {

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from matcher import lifecycle, quotes
+from matcher import lifecycle
 from matcher.audit_time import format_days
 from matcher.auth.guards import current_provider, provider_required
 from matcher.briefs import build_brief
@@ -16,6 +16,10 @@ from matcher.db import get_session
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, QuoteStatus, utcnow
 from matcher.provider import bp
 from matcher.provider.lead_forms import DeclineForm, quote_form_for
+from matcher.quotes import answers
+from matcher.quotes.errors import InvalidFigures, NotFound, QuoteError
+from matcher.quotes.figures import days_check, total_of
+from matcher.quotes.state import OPEN_FOR_QUOTES, offer_for_provider, quote_for_offer
 
 DEFAULT_VALIDITY = timedelta(days=30)
 DAY_FIELDS = ("stage1_days", "stage2_days", "surveillance_days", "recertification_days", "days")
@@ -39,7 +43,7 @@ def render_inbox():
 
 
 def _own_offer(offer_id: int) -> LeadOffer:
-    offer = quotes.offer_for_provider(get_session(), offer_id, current_provider().id)
+    offer = offer_for_provider(get_session(), offer_id, current_provider().id)
     if offer is None:
         abort(404)
     return offer
@@ -62,21 +66,21 @@ def quote_lead(offer_id: int):
         return _render_lead(offer, quote_form=form, status=422)
     session = get_session()
     try:
-        quotes.submit_quote(
+        answers.submit_quote(
             session,
             offer_id=offer.id,
             provider_id=provider.id,
             figures=form.figures(),
             now=utcnow(),
         )
-    except quotes.NotFound:
+    except NotFound:
         abort(404)
-    except quotes.InvalidFigures as error:
+    except InvalidFigures as error:
         session.rollback()
         for name, message in error.errors.items():
             form[name].errors = [*form[name].errors, message]
         return _render_lead(_reload(offer), quote_form=form, status=422)
-    except quotes.QuoteError as error:
+    except QuoteError as error:
         session.rollback()
         return _render_lead(_reload(offer), refusal=error.message, status=409)
     session.commit()
@@ -93,7 +97,7 @@ def decline_lead(offer_id: int):
         return _render_lead(offer, decline_form=form, status=422)
     session = get_session()
     try:
-        quotes.decline_offer(
+        answers.decline_offer(
             session,
             offer_id=offer.id,
             provider_id=current_provider().id,
@@ -101,9 +105,9 @@ def decline_lead(offer_id: int):
             note=form.note.data,
             now=utcnow(),
         )
-    except quotes.NotFound:
+    except NotFound:
         abort(404)
-    except quotes.QuoteError as error:
+    except QuoteError as error:
         session.rollback()
         return _render_lead(_reload(offer), refusal=error.message, status=409)
     session.commit()
@@ -120,12 +124,12 @@ def _render_lead(offer, *, quote_form=None, decline_form=None, refusal=None, sta
     provider = current_provider()
     now = utcnow()
     quote_request = session.get(QuoteRequest, offer.request_id)
-    quote = quotes.quote_for_offer(session, offer.id)
+    quote = quote_for_offer(session, offer.id)
     firm = quote is not None and quote.status != QuoteStatus.INDICATIVE
     can_answer = (
         offer.status == OfferStatus.OFFERED
         and offer.expires_at > now
-        and quote_request.status in quotes.OPEN_FOR_QUOTES
+        and quote_request.status in OPEN_FOR_QUOTES
     )
     if quote_form is None and can_answer:
         quote_form = quote_form_for(provider.kind, formdata=None)
@@ -140,13 +144,13 @@ def _render_lead(offer, *, quote_form=None, decline_form=None, refusal=None, sta
         business=quote_request if offer.status == OfferStatus.WON else None,
         quote=quote,
         firm=firm,
-        total=quotes.total_of(quote) if firm else None,
-        check=quotes.days_check(session, quote, quote_request) if firm else None,
+        total=total_of(quote) if firm else None,
+        check=days_check(session, quote, quote_request) if firm else None,
         left=lifecycle.time_left(offer.expires_at, now),
         can_answer=can_answer,
         quote_form=quote_form,
         decline_form=decline_form or DeclineForm(formdata=None),
-        reasons=quotes.DECLINE_REASONS,
+        reasons=answers.DECLINE_REASONS,
         refusal=refusal,
         currency=quote_request.currency,
     ), status

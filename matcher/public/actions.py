@@ -8,11 +8,13 @@ from flask import abort, flash, redirect, url_for
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from matcher import comparison, quote_requests, quotes
+from matcher import comparison, quote_requests
 from matcher.db import get_session
 from matcher.forms import SafeForm, choice_list, strip_filter
 from matcher.models import utcnow
 from matcher.public import bp
+from matcher.quotes import decisions
+from matcher.quotes.errors import NotFound, QuoteError
 
 
 class ActionForm(SafeForm):
@@ -54,9 +56,9 @@ def _act(token: str, action, success: str, form_class=ActionForm, **fields):
         return render_request_page(quote_request, token, status=422, rating_form=form)
     try:
         action(session, quote_request, form)
-    except quotes.NotFound:
+    except NotFound:
         abort(404)
-    except quotes.QuoteError as error:
+    except QuoteError as error:
         session.rollback()
         flash(error.message, "error")
         return back
@@ -69,7 +71,7 @@ def _act(token: str, action, success: str, form_class=ActionForm, **fields):
 def accept_quote(token: str, quote_id: int):
     return _act(
         token,
-        lambda s, r, _: quotes.accept_quote(s, request_id=r.id, quote_id=quote_id, now=utcnow()),
+        lambda s, r, _: decisions.accept_quote(s, request_id=r.id, quote_id=quote_id, now=utcnow()),
         "You accepted the quote. The provider has your details and will contact you; "
         "theirs are below.",
     )
@@ -79,7 +81,9 @@ def accept_quote(token: str, quote_id: int):
 def decline_quote(token: str, quote_id: int):
     return _act(
         token,
-        lambda s, r, _: quotes.decline_quote(s, request_id=r.id, quote_id=quote_id, now=utcnow()),
+        lambda s, r, _: decisions.decline_quote(
+            s, request_id=r.id, quote_id=quote_id, now=utcnow()
+        ),
         "You declined the quote. We have told the provider politely.",
     )
 
@@ -88,7 +92,7 @@ def decline_quote(token: str, quote_id: int):
 def withdraw_request(token: str):
     return _act(
         token,
-        lambda s, r, _: quotes.withdraw_request(s, request_id=r.id, now=utcnow()),
+        lambda s, r, _: decisions.withdraw_request(s, request_id=r.id, now=utcnow()),
         "Your request is withdrawn. We have told the providers; nobody will contact you about it.",
     )
 
@@ -97,7 +101,7 @@ def withdraw_request(token: str):
 def rate_provider(token: str):
     return _act(
         token,
-        lambda s, r, form: quotes.rate_provider(
+        lambda s, r, form: decisions.rate_provider(
             s,
             request_id=r.id,
             stars=int(form.stars.data),

@@ -1,0 +1,169 @@
+"""A provider answers its lead: a firm quote, or a decline that frees the slot."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, time
+
+from sqlmodel import Session, select
+
+from matcher import links, offers, quote_math, track_record
+from matcher.models import (
+    LeadOffer,
+    OfferStatus,
+    Provider,
+    ProviderKind,
+    Quote,
+    QuoteRequest,
+    QuoteStatus,
+    RequestStatus,
+)
+from matcher.outbox import queue_mail
+from matcher.quotes.errors import InvalidFigures, NotFound, QuoteError, long_date
+from matcher.quotes.figures import (
+    CB_FIELDS,
+    CONSULTANT_FIELDS,
+    days_check,
+    figure,
+    total_of,
+    validate_figures,
+)
+from matcher.quotes.state import (
+    OPEN_FOR_QUOTES,
+    fresh,
+    lock_request,
+    offer_for_provider,
+    quote_for_offer,
+)
+
+DECLINE_REASONS = {
+    "out_of_scope": "Outside our scope",
+    "no_capacity": "No capacity at the moment",
+    "too_small": "Too small for us",
+    "other": "Another reason",
+}
+
+
+def _locked_offer(session: Session, offer_id: int, provider_id: int):
+    """Lock the offer's request, then the offer; return both (NotFound for someone else's)."""
+    offer = offer_for_provider(session, offer_id, provider_id)
+    if offer is None:
+        raise NotFound()
+    quote_request = lock_request(session, offer.request_id)
+    offer = fresh(
+        session, select(LeadOffer).where(LeadOffer.id == offer_id).with_for_update()
+    ).one()
+    return quote_request, offer
+
+
+def _check_can_answer(quote_request: QuoteRequest, offer: LeadOffer, now: datetime) -> None:
+    when = long_date(offer.responded_at) if offer.responded_at else None
+    if offer.status == OfferStatus.DECLINED:
+        raise QuoteError(
+            f"You declined this lead on {when}; it can no longer be quoted.", "declined"
+        )
+    if offer.status in (OfferStatus.QUOTED, OfferStatus.WON, OfferStatus.LOST):
+        raise QuoteError(
+            f"You already sent a firm quote for this lead on {when}; it cannot be sent twice.",
+            "already_quoted",
+        )
+    if offer.status == OfferStatus.EXPIRED or (
+        offer.status == OfferStatus.OFFERED and offer.expires_at <= now
+    ):
+        raise QuoteError(
+            f"The time to answer this lead ran out on {long_date(offer.expires_at)}; "
+            "it has gone to another provider.",
+            "expired",
+        )
+    if quote_request.status == RequestStatus.WITHDRAWN:
+        raise QuoteError(
+            "The business withdrew this request; it no longer takes quotes.", "withdrawn"
+        )
+    if quote_request.status == RequestStatus.ACCEPTED:
+        raise QuoteError("The business has already chosen a provider for this request.", "accepted")
+    if offer.status == OfferStatus.CANCELLED or quote_request.status not in OPEN_FOR_QUOTES:
+        raise QuoteError("This request is closed; it no longer takes quotes.", "closed")
+
+
+def submit_quote(
+    session: Session, *, offer_id: int, provider_id: int, figures: Mapping, now: datetime
+) -> Quote:
+    """Make the offer's quote firm (replacing indicative figures on the same row)."""
+    quote_request, offer = _locked_offer(session, offer_id, provider_id)
+    _check_can_answer(quote_request, offer, now)
+    provider = session.get(Provider, provider_id)
+    errors = validate_figures(provider.kind, figures, today=now.date())
+    if errors:
+        raise InvalidFigures(errors)
+    quote = quote_for_offer(session, offer.id) or Quote(
+        offer_id=offer.id, request_id=offer.request_id, provider_id=provider_id, kind=provider.kind
+    )
+    quote.kind, quote.currency = provider.kind, quote_request.currency
+    own, other = (
+        (CB_FIELDS, CONSULTANT_FIELDS)
+        if provider.kind == ProviderKind.CERTIFICATION_BODY
+        else (CONSULTANT_FIELDS, CB_FIELDS)
+    )
+    for name in own:
+        setattr(quote, name, figure(name, figures.get(name)))
+    for name in other:
+        setattr(quote, name, None)
+    if quote.travel != quote_math.TRAVEL_ESTIMATE:
+        quote.travel_estimate = None
+    quote.valid_until = datetime.combine(figures["valid_until"], time.min, tzinfo=UTC)
+    quote.message = figure("message", figures.get("message"))
+    total = total_of(quote)
+    check = days_check(session, quote, quote_request)
+    quote.three_year_total = total.total
+    quote.working = {
+        **total.to_json(),
+        "firm": True,
+        "days_check": quote_math.jsonable(check) if check else None,
+    }
+    quote.status, quote.firmed_at = QuoteStatus.FIRM, now
+    offer.status, offer.responded_at = OfferStatus.QUOTED, now
+    session.add_all([quote, offer])
+    session.flush()
+    track_record.refresh_response_record(session, provider_id)
+    queue_mail(
+        session,
+        template="quote_firm",
+        to=quote_request.email,
+        subject=f"{provider.name} sent you a firm quote",
+        context={
+            "req": quote_request,
+            "provider": provider,
+            "quote": quote,
+            "total": total,
+            "check": check,
+            "link": links.request_url(quote_request.public_id),
+        },
+        dedupe_key=f"quote_firm:{quote.id}",
+        request_id=quote_request.id,
+    )
+    return quote
+
+
+def decline_offer(
+    session: Session,
+    *,
+    offer_id: int,
+    provider_id: int,
+    reason: str,
+    note: str | None = None,
+    now: datetime,
+) -> LeadOffer:
+    """Decline a lead with a reason; the freed slot goes to the next best candidate."""
+    quote_request, offer = _locked_offer(session, offer_id, provider_id)
+    if reason not in DECLINE_REASONS:
+        raise QuoteError("Choose why you decline this lead.", "invalid")
+    if offer.status == OfferStatus.DECLINED:
+        raise QuoteError("You already declined this lead.", "already_declined")
+    if offer.status in (OfferStatus.QUOTED, OfferStatus.WON, OfferStatus.LOST):
+        raise QuoteError("You already sent a firm quote for this lead; it cannot be declined now.")
+    _check_can_answer(quote_request, offer, now)
+    offer.status, offer.responded_at = OfferStatus.DECLINED, now
+    offer.decline_reason, offer.decline_note = reason, (note or "").strip() or None
+    session.add(offer)
+    session.flush()
+    track_record.refresh_response_record(session, provider_id)
+    offers.rematch_request(session, quote_request.id, "decline", now=now)
+    return offer

@@ -1,0 +1,49 @@
+"""What a transition decides on: the request locked, and its offers, quotes and rating re-read."""
+
+from sqlmodel import Session, select
+
+from matcher.models import LeadOffer, Quote, QuoteRequest, QuoteStatus, Rating, RequestStatus
+
+# A request takes quotes and decisions in these states.
+OPEN_FOR_QUOTES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
+
+
+def lock_request(session: Session, request_id: int) -> QuoteRequest | None:
+    """Lock a request row for the rest of the transaction and return it, freshly read."""
+    return session.exec(
+        select(QuoteRequest)
+        .where(QuoteRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def fresh(session: Session, statement):
+    """Run a select that overwrites the session's cached objects with the rows as they are."""
+    return session.exec(statement.execution_options(populate_existing=True))
+
+
+def offer_for_provider(session: Session, offer_id: int, provider_id: int) -> LeadOffer | None:
+    """The provider's own offer, or None: another provider's lead does not exist for it."""
+    offer = session.get(LeadOffer, offer_id)
+    return offer if offer is not None and offer.provider_id == provider_id else None
+
+
+def quote_for_offer(session: Session, offer_id: int) -> Quote | None:
+    """The one Quote of an offer (indicative or firm), if any."""
+    return fresh(session, select(Quote).where(Quote.offer_id == offer_id)).first()
+
+
+def accepted_quote(session: Session, request_id: int) -> Quote | None:
+    """The quote the business accepted, if any."""
+    return fresh(
+        session,
+        select(Quote)
+        .where(Quote.request_id == request_id)
+        .where(Quote.status == QuoteStatus.ACCEPTED),
+    ).first()
+
+
+def rating_for(session: Session, request_id: int) -> Rating | None:
+    """The business's rating for a request, if it gave one."""
+    return fresh(session, select(Rating).where(Rating.request_id == request_id)).first()
