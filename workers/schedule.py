@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from workers import lifecycle
+from workers import lifecycle, retention
 from workers.outbox import sweep_outbox
 from workers.providers import DAILY_AT, check_accreditation_expiry
 
@@ -17,4 +17,5 @@ def periodic_jobs(app: Flask) -> list[tuple[Callable, dict]]:
         (lifecycle.send_reminders, {"interval": lifecycle.INTERVAL_SECONDS}),
         (lifecycle.close_requests, {"interval": lifecycle.INTERVAL_SECONDS}),
         (check_accreditation_expiry, {"cron": DAILY_AT}),
+        (retention.purge_personal_data, {"cron": retention.DAILY_AT}),
     ]
