@@ -45,7 +45,9 @@ def _act(token: str, action, success: str, form_class=ActionForm, **fields):
     session = get_session()
     quote_request = quote_requests.find_by_token(session, token)
     if quote_request is None:
-        abort(404)
+        from matcher.public.routes import missing_request_page
+
+        return missing_request_page(token)
     form = form_class()
     back = redirect(url_for("public.request_page", token=token, _anchor="quotes"), code=303)
     if not form.validate_on_submit():

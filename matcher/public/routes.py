@@ -2,9 +2,10 @@
 
 from flask import abort, current_app, redirect, render_template, url_for
 
-from matcher import offers, quote_requests
+from matcher import offers, quote_requests, retention
 from matcher.db import get_session
 from matcher.extensions import limiter
+from matcher.models import RequestStatus
 from matcher.public import actions, bp
 from matcher.public.forms import ConfirmForm, QuoteRequestForm, ResendLinksForm
 from matcher.quote_requests import RequestDetails
@@ -46,13 +47,25 @@ def request_page(token: str):
     session = get_session()
     quote_request = quote_requests.find_by_token(session, token)
     if quote_request is None:
-        abort(404)
+        return missing_request_page(token)
     form = ConfirmForm()
     if form.validate_on_submit():
         if quote_requests.confirm_request(session, quote_request):
             session.commit()
         return redirect(url_for("public.request_page", token=token), code=303)
     return render_request_page(quote_request, token, form=form)
+
+
+def missing_request_page(token: str):
+    """410 with an explanation for a purged request's link; 404 for any other unknown link."""
+    purged = retention.purged_request_for_token(get_session(), token)
+    if purged is None:
+        abort(404)
+    return render_template(
+        "public/purged.html",
+        days=retention.kept_days(purged),
+        unconfirmed=purged.status == RequestStatus.PENDING_CONFIRMATION,
+    ), 410
 
 
 def render_request_page(quote_request, token: str, *, form=None, status: int = 200, **extra):
