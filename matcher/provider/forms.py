@@ -43,6 +43,11 @@ from matcher.provider.price_list_forms import (
     check_bands,
     finite,
 )
+from matcher.provider.qualification_forms import (
+    MAX_QUALIFICATIONS,
+    QualificationForm,
+    check_qualifications,
+)
 
 KINDS = [
     (ProviderKind.CONSULTANT.value, "Consultant: we help businesses get ready for certification"),
@@ -301,18 +306,27 @@ class ProfileForm(ProviderDetailsForm):
         default="fixed",
     )
     packages = FieldList(FormField(PackageBandForm), min_entries=MAX_BANDS, max_entries=MAX_BANDS)
+    qualifications = FieldList(
+        FormField(QualificationForm),
+        min_entries=MAX_QUALIFICATIONS,
+        max_entries=MAX_QUALIFICATIONS,
+    )
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind_value = kind
         if self.is_cb:
-            # A CB's price is its day rate and fees: bands are never read from its form.
+            # A CB's price is its day rate and fees, its standing its accreditation: bands and
+            # personal qualifications are never read from its form.
             del self.packages
             del self.package_pricing
+            del self.qualifications
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        return ok if self.is_cb else check_bands(self) and ok
+        if self.is_cb:
+            return ok
+        return check_bands(self) & check_qualifications(self) and ok
 
     def bands(self) -> list[dict]:
         """The filled-in bands as ConsultantPackage values (call after validate)."""

@@ -3,8 +3,9 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
 
-from matcher import accounts, affiliations, providers
+from matcher import accounts, affiliations, profile_edits, providers
 from matcher.accreditation import all_bodies, body_is_usable, seed_if_empty
 from matcher.auth.guards import current_provider, provider_account_required, provider_required
 from matcher.auth.routes import login_limit
@@ -19,6 +20,7 @@ from matcher.extensions import limiter
 from matcher.models import ConsultantPackage, Provider, ProviderKind, ProviderStatus, TravelPolicy
 from matcher.provider import bp
 from matcher.provider.forms import AffiliationForm, EvidenceForm, JoinForm, ProfileForm
+from matcher.provider.qualification_forms import qualification_values
 from matcher.reference import STANDARDS
 
 
@@ -105,6 +107,7 @@ def profile():
         _fill_profile_form(form, provider, providers.coverage(session, provider))
         if not is_cb:
             _fill_bands(form, providers.packages_of(session, provider))
+            _fill_qualifications(form, profile_edits.qualification_rows(session, provider))
     elif form.validate_on_submit():
         fields = _provider_fields(form, is_cb)
         reviewed = {name: fields.pop(name) for name in providers.REVIEWED_FIELDS if name in fields}
@@ -112,13 +115,15 @@ def profile():
         if is_cb:
             reviewed["scope"] = coverage_lists.pop("scope")
         fields["monthly_cap"] = form.monthly_cap.data
-        parked = providers.update_profile(
+        parked = profile_edits.save_profile(
             session,
             provider,
             fields=fields,
             coverage_lists=coverage_lists,
             reviewed=reviewed,
             packages=None if is_cb else form.bands(),
+            qualifications=None if is_cb else qualification_values(form),
+            actor_id=current_user.id,
         )
         session.commit()
         flash(
@@ -312,3 +317,9 @@ def _fill_bands(form: ProfileForm, packages: list[ConsultantPackage]) -> None:
         entry.form.max_employees.data = package.max_employees
         entry.form.fee.data = package.fee
         entry.form.days.data = package.days
+
+
+def _fill_qualifications(form: ProfileForm, rows: list[dict]) -> None:
+    for entry, row in zip(form.qualifications, rows, strict=False):
+        for name, value in row.items():
+            entry.form[name].data = value

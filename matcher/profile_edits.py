@@ -1,0 +1,154 @@
+"""A verified provider edits what it offers: which changes count at once, which wait (flush only).
+
+The rule, and why:
+- A consultant's standards, sectors and countries, and any provider's countries, are its own
+  declaration, like on any marketplace: they count at once (the match keys follow, see
+  matcher/models/match_keys.py) and each change is written to the audit log, so an admin can
+  see who widened what and when.
+- A certification body's accreditation scope is a fact an accreditation body certifies: a
+  widening waits for an admin (audit entry + a mail to the admins), while a narrowing counts at
+  once, since a CB that lost a sector must stop getting leads for it today.
+- A submission supersedes the one waiting: sending the live values back withdraws it.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from matcher import providers
+from matcher.links import absolute_url
+from matcher.models import Provider, Qualification, Role, User
+from matcher.outbox import queue_mail
+
+QUALIFICATION_FIELDS = ("name", "issuer", "number", "expires_on")
+
+
+def describe_coverage_change(before: dict[str, list], after: dict[str, list]) -> str | None:
+    """'standards +iso14001; sectors +18 -17' for what changed between two coverages."""
+    parts = []
+    for name in ("countries", "standards", "sectors", "scope"):
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        changes = [f"+{_label(v)}" for v in sorted(new - old)]
+        changes += [f"-{_label(v)}" for v in sorted(old - new)]
+        if changes:
+            parts.append(f"{name} {' '.join(changes)}")
+    return "; ".join(parts) or None
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "×".join(str(v) for v in value)
+    return str(value)
+
+
+def save_profile(
+    session: Session,
+    provider: Provider,
+    *,
+    fields: dict[str, Any],
+    coverage_lists: dict[str, Any],
+    reviewed: dict[str, Any],
+    packages: Iterable[dict[str, Any]] | None = None,
+    qualifications: list[dict[str, Any]] | None = None,
+    actor_id: int | None,
+) -> bool:
+    """Save a provider's own profile edit; return whether changes wait for an admin."""
+    before = providers.coverage(session, provider)
+    waiting_before = dict(provider.pending_changes or {})
+    if "scope" in reviewed:
+        # Narrowing an accreditation scope needs nobody's approval.
+        kept = set(before["scope"]) & {tuple(pair) for pair in reviewed["scope"]}
+        if kept != set(before["scope"]):
+            providers.replace_coverage(session, provider, scope=kept)
+    parked = providers.update_profile(
+        session,
+        provider,
+        fields=fields,
+        coverage_lists=coverage_lists,
+        reviewed=reviewed,
+        packages=packages,
+    )
+    if qualifications is not None:
+        _replace_qualifications(session, provider, qualifications, actor_id=actor_id)
+    change = describe_coverage_change(before, providers.coverage(session, provider))
+    if change:
+        providers.audit(
+            session, action="change_coverage", provider=provider, reason=change, actor_id=actor_id
+        )
+    if parked and _without_time(provider.pending_changes) != _without_time(waiting_before):
+        _changes_submitted(session, provider, before, actor_id=actor_id)
+    elif parked:
+        # The same proposal sent again (the form shows what waits): keep its date, say nothing.
+        provider.pending_changes = waiting_before
+    elif waiting_before:
+        provider.pending_changes = None
+        providers.audit(
+            session, action="withdraw_changes", provider=provider, reason=None, actor_id=actor_id
+        )
+    session.add(provider)
+    session.flush()
+    return parked
+
+
+def _without_time(pending: dict | None) -> dict:
+    return {k: v for k, v in (pending or {}).items() if k != "submitted_at"}
+
+
+def _changes_submitted(
+    session: Session, provider: Provider, before: dict[str, list], *, actor_id: int | None
+) -> None:
+    """Log the proposal and tell every admin: a CB's accreditation is checked before it counts."""
+    pending = _without_time(provider.pending_changes)
+    lines = []
+    if "scope" in pending:
+        wanted = {"scope": [tuple(pair) for pair in pending["scope"]]}
+        lines.append(describe_coverage_change({"scope": before["scope"]}, wanted))
+    lines += [
+        f"{name.replace('_', ' ')} {getattr(provider, name)} -> {pending[name]}"
+        for name in providers.REVIEWED_FIELDS
+        if name in pending
+    ]
+    summary = "; ".join(line for line in lines if line)
+    providers.audit(
+        session, action="propose_changes", provider=provider, reason=summary, actor_id=actor_id
+    )
+    link = absolute_url(f"/admin/providers/{provider.id}")
+    admins = session.exec(select(User.email).where(User.role == Role.ADMIN).order_by(User.id))
+    for email in admins:
+        queue_mail(
+            session,
+            template="admin_provider_changes",
+            to=email,
+            subject=f"To review: {provider.name} asks to change its accreditation",
+            context={"provider": provider, "summary": summary, "link": link},
+            dedupe_key=f"changes:{provider.id}:{provider.pending_changes['submitted_at']}:{email}",
+            provider_id=provider.id,
+        )
+
+
+def qualification_rows(session: Session, provider: Provider) -> list[dict[str, Any]]:
+    """A consultant's qualifications as plain values, in the order they were given."""
+    return [
+        {name: getattr(q, name) for name in QUALIFICATION_FIELDS}
+        for q in providers.qualifications(session, provider)
+    ]
+
+
+def _replace_qualifications(
+    session: Session, provider: Provider, rows: list[dict[str, Any]], *, actor_id: int | None
+) -> None:
+    if rows == qualification_rows(session, provider):
+        return
+    session.exec(delete(Qualification).where(col(Qualification.provider_id) == provider.id))
+    for row in rows:
+        session.add(Qualification(provider_id=provider.id, **row))
+    session.flush()
+    names = ", ".join(row["name"] for row in rows) or "none"
+    providers.audit(
+        session,
+        action="change_qualifications",
+        provider=provider,
+        reason=f"qualifications now: {names}",
+        actor_id=actor_id,
+    )
