@@ -116,6 +116,21 @@ def _still_waiting(session: Session, request_id: int) -> bool:
     return bool(open_offers or firm_quotes)
 
 
+def _what_happened(session: Session, request_id: int) -> list[str]:
+    """What became of the invited providers, in the business's words (only what did happen)."""
+    offers = set(session.exec(select(LeadOffer.status).where(LeadOffer.request_id == request_id)))
+    quotes = set(session.exec(select(Quote.status).where(Quote.request_id == request_id)))
+    return [
+        words
+        for happened, words in (
+            (OfferStatus.DECLINED in offers, "declined"),
+            (OfferStatus.EXPIRED in offers, "did not answer in time"),
+            (QuoteStatus.DECLINED in quotes, "sent a quote you turned down"),
+        )
+        if happened
+    ]
+
+
 def _no_one_left_mail(session: Session, quote_request: QuoteRequest) -> None:
     offered = session.exec(
         select(func.count()).select_from(LeadOffer).where(LeadOffer.request_id == quote_request.id)
@@ -128,6 +143,7 @@ def _no_one_left_mail(session: Session, quote_request: QuoteRequest) -> None:
         context={
             "req": quote_request,
             "link": links.request_url(quote_request.public_id),
+            "happened": _what_happened(session, quote_request.id),
             "at_limit": offered >= MAX_PROVIDERS_PER_REQUEST,
             "limit": MAX_PROVIDERS_PER_REQUEST,
         },

@@ -147,7 +147,7 @@ def test_the_business_hears_honestly_once_when_no_one_is_left_to_wait_for(db):
 
     (mail,) = _mails(db, "request_no_one_left")
     assert mail.to_email == "ann@acme.example"
-    assert "none of the providers we invited" in mail.body_text
+    assert "has a quote waiting for you any more: they declined." in mail.body_text
     assert "No other verified provider that fits your request" in mail.body_text
     assert "/r/" in mail.body_text
     assert _mails(db, "request_rematched") == []
