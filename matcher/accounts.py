@@ -112,7 +112,8 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _fingerprint(user: User) -> str:
+def password_fingerprint(user: User) -> str:
+    """A short digest that changes with the password (reset links, half-done sign-ins)."""
     # Changes as soon as the password does, which makes a reset link single-use.
     material = f"{user.id}:{user.password_hash or ''}".encode()
     return hashlib.sha256(material).hexdigest()[:20]
@@ -120,7 +121,7 @@ def _fingerprint(user: User) -> str:
 
 def reset_token(user: User, *, invitation: bool = False) -> str:
     """A signed link token that works until the password changes or it expires."""
-    payload = {"u": user.id, "f": _fingerprint(user), "i": int(invitation)}
+    payload = {"u": user.id, "f": password_fingerprint(user), "i": int(invitation)}
     return _serializer(RESET_SALT).dumps(payload)
 
 
@@ -138,7 +139,7 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
     if (utcnow() - signed_at).total_seconds() > max_age:
         return None
     user = session.get(User, data["u"])
-    if user is None or not hmac.compare_digest(str(data.get("f")), _fingerprint(user)):
+    if user is None or not hmac.compare_digest(str(data.get("f")), password_fingerprint(user)):
         return None
     return user
 

@@ -26,6 +26,15 @@ def normalise_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _admin_two_factor(demo: bool) -> str:
+    # Required everywhere but the demo, whose admin logs in with the printed password.
+    default = "optional" if demo else "required"
+    value = (os.environ.get("ADMIN_TWO_FACTOR") or default).strip().lower()
+    if value not in {"required", "optional"}:
+        raise ConfigError(f"ADMIN_TWO_FACTOR must be 'required' or 'optional', not {value!r}")
+    return value
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     demo = _flag("CERTMATCH_DEMO")
@@ -65,6 +74,7 @@ def load_config(instance_path: str) -> dict:
         "RATE_LIMIT_QUOTE": os.environ.get("RATE_LIMIT_QUOTE") or "10 per hour",
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per 15 minutes",
         "RATELIMIT_ENABLED": not _flag("CERTMATCH_NO_RATE_LIMIT"),
+        "ADMIN_TWO_FACTOR": _admin_two_factor(demo),
         # Whole-request cap: the form has no uploads, and evidence files are capped separately.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 200 * 1024,

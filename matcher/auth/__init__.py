@@ -1,4 +1,4 @@
-"""Provider and admin accounts: login, logout, password reset."""
+"""Provider and admin accounts: login, two-factor sign-in, logout, password reset."""
 
 from flask import Blueprint, Flask
 
@@ -16,4 +16,4 @@ def init_login(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
 
 
-from matcher.auth import routes  # noqa: E402,F401
+from matcher.auth import routes, two_factor_routes  # noqa: E402,F401

@@ -1,10 +1,11 @@
-"""Login and password forms."""
+"""Login, password and two-factor forms."""
 
-from wtforms import EmailField, PasswordField, ValidationError
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from matcher.forms import SafeForm, email_field, strip_filter
 from matcher.passwords import MAX_LENGTH, password_problem
+from matcher.two_factor import normalise_code
 
 
 class LoginForm(SafeForm):
@@ -50,3 +51,28 @@ class NewPasswordForm(SafeForm):
     def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.password_user_inputs = email
+
+
+def code_field() -> StringField:
+    """The 6-digit code from an authenticator app; spaces inside it are dropped."""
+    return StringField(
+        "6-digit code",
+        [
+            DataRequired("Enter the 6-digit code from your authenticator app."),
+            Length(max=6, message="Enter the 6 digits your app shows."),
+            Regexp(r"^[0-9]{6}$", message="Enter the 6 digits your app shows."),
+        ],
+        filters=[normalise_code],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 7},
+    )
+
+
+class TwoFactorCodeForm(SafeForm):
+    code = code_field()
+
+
+class DisableTwoFactorForm(SafeForm):
+    password = PasswordField(
+        "Password", [DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
+    )
+    code = code_field()

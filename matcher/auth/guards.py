@@ -3,21 +3,28 @@
 import functools
 from collections.abc import Callable
 
-from flask import abort, g, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user, login_required
 
+from matcher import two_factor
 from matcher.db import get_session
 from matcher.models import Provider, ProviderStatus, Role
 
 
 def admin_required(view: Callable) -> Callable:
-    """Let only logged-in admins through: anonymous -> login, anyone else -> 403."""
+    """Let only logged-in admins through: anonymous -> login, anyone else -> 403.
+
+    While two-factor sign-in is required, an admin without it is sent to set it up first.
+    """
 
     @functools.wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
         if current_user.role != Role.ADMIN:
             abort(403)
+        if two_factor.required_for(current_user) and not two_factor.is_enrolled(current_user):
+            flash("Admins need two-factor sign-in: set it up to use the console.", "error")
+            return redirect(url_for("auth.two_factor_setup"), code=303)
         return view(*args, **kwargs)
 
     return wrapper

@@ -3,8 +3,8 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from matcher import accounts
-from matcher.auth import bp
+from matcher import accounts, two_factor
+from matcher.auth import bp, pending
 from matcher.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from matcher.db import get_session
 from matcher.extensions import limiter
@@ -18,6 +18,8 @@ def login_limit() -> str:
 
 def home_for(user) -> str:
     """Where a user lands after logging in."""
+    if two_factor.required_for(user) and not two_factor.is_enrolled(user):
+        return url_for("auth.two_factor_setup")
     return url_for("admin.dashboard") if user.role == Role.ADMIN else url_for("provider.inbox")
 
 
@@ -46,10 +48,23 @@ def login():
             "Please confirm your e-mail address first: follow the link we sent you."
         )
         return render_template("auth/login.html", form=form), 422
+    next_url = _safe_next(request.args.get("next"))
+    if two_factor.is_enrolled(user):
+        session.commit()  # a rehashed password, if any
+        pending.begin_login(user, next_url)
+        return redirect(url_for("auth.login_two_factor"), code=303)
+    return complete_login(user, next_url)
+
+
+def complete_login(user, next_url: str | None):
+    """Log the user in (a fresh session nonce) and send them on."""
+    session = get_session()
     accounts.start_session(session, user)
     session.commit()
     login_user(user)
-    return redirect(_safe_next(request.args.get("next")) or home_for(user), code=303)
+    if two_factor.required_for(user) and not two_factor.is_enrolled(user):
+        next_url = None  # nowhere else to go before the set-up
+    return redirect(next_url or home_for(user), code=303)
 
 
 @bp.post("/logout")
@@ -59,6 +74,7 @@ def logout():
         accounts.end_session(session, current_user)
         session.commit()
     logout_user()
+    pending.forget()
     flash("You are logged out.", "success")
     return redirect(url_for("auth.login"), code=303)
 

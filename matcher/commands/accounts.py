@@ -1,4 +1,4 @@
-"""Account commands: create-admin."""
+"""Account commands: create-admin, reset-two-factor."""
 
 import sys
 
@@ -6,9 +6,10 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
-from matcher.accounts import create_user, find_user
+from matcher import two_factor
+from matcher.accounts import create_user, end_session, find_user
 from matcher.db import transaction
-from matcher.models import Role
+from matcher.models import AuditLog, Role
 from matcher.passwords import password_problem
 
 
@@ -35,4 +36,26 @@ def create_admin_command(email: str) -> None:
     click.echo(f"admin {email} created")
 
 
-COMMANDS: list[click.Command] = [create_admin_command]
+@click.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Switch off someone's two-factor sign-in (a lost phone) and end their sessions."""
+    with transaction() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        if not two_factor.is_enrolled(user):
+            click.echo(f"{user.email} has no two-factor sign-in; nothing to reset")
+            return
+        two_factor.disable(session, user)
+        # Whoever holds the lost phone and a session cookie is logged out too.
+        end_session(session, user)
+        session.add(
+            AuditLog(action="two_factor_reset", object_type="user", object_id=user.id, reason="CLI")
+        )
+        role_note = " (admins set it up again at their next login)" if user.is_admin else ""
+    click.echo(f"two-factor sign-in reset for {user.email}{role_note}")
+
+
+COMMANDS: list[click.Command] = [create_admin_command, reset_two_factor_command]
