@@ -32,13 +32,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from matcher import matching, reference  # noqa: E402
-from matcher.candidates import (  # noqa: E402
-    count_eligible,
-    count_removed,
-    load_every_provider,
-    match_candidates,
-    reference_days,
-)
+from matcher.candidates import count_eligible, match_candidates, reference_days  # noqa: E402
 from matcher.config import normalise_database_url  # noqa: E402
 from matcher.db import make_engine  # noqa: E402
 from matcher.matching import OfferHistory, RequestFacts  # noqa: E402
@@ -56,6 +50,8 @@ from matcher.models import (  # noqa: E402
     QuoteRequest,
     rebuild_match_keys,
 )
+from matcher.naive import load_every_provider  # noqa: E402
+from matcher.narrowing import count_removed  # noqa: E402
 
 COUNTRIES = [
     "DE", "GB", "FR", "IT", "ES", "NL", "PL", "US", "IN", "CN", "BR", "TR", "SE", "BE", "AT",

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select, update
 
 from matcher import links, matching
 from matcher.briefs import build_brief
-from matcher.candidates import count_eligible, count_removed, match_candidates, request_facts
+from matcher.candidates import count_eligible, match_candidates, request_facts
 from matcher.indicative import write_indicative_quotes
 from matcher.matching import OfferHistory, Ranking, Selection
 from matcher.models import (
@@ -27,6 +27,7 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.narrowing import count_removed
 from matcher.outbox import queue_mail
 from matcher.rematch_mail import quote_lines, tell_business_of_rematch
 

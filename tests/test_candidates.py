@@ -4,9 +4,11 @@ import random
 from datetime import timedelta
 
 from matcher import matching
-from matcher.candidates import count_removed, find_candidates, load_every_provider
+from matcher.candidates import find_candidates
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
+from matcher.naive import load_every_provider
+from matcher.narrowing import count_removed
 from tests.market import affiliate, confirmed_request, fresh, make_body, make_cb, make_consultant
 
 STANDARDS = ("iso9001", "iso14001", "iso27001", "iso50001")

@@ -1,5 +1,6 @@
-"""The match key follows every change to a provider's countries, standards, sectors and scope."""
+"""The match key follows every change to a provider's coverage and to the columns it copies."""
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, delete, select
 
 from matcher.candidates import match_candidates
@@ -11,31 +12,29 @@ from matcher.models import (
     rebuild_match_keys,
     utcnow,
 )
+from matcher.models.match_keys import COPIED
 from matcher.providers import apply_pending_changes, create_provider, replace_coverage
 from tests.market import fresh, make_body, make_cb, make_consultant
 
 
 def keys(db) -> set[tuple]:
-    rows = db.exec(
-        select(
-            ProviderMatchKey.provider_id,
-            ProviderMatchKey.country,
-            ProviderMatchKey.standard,
-            ProviderMatchKey.kind,
-            ProviderMatchKey.sector,
-        )
-    ).all()
-    return set(rows)
+    """Every key row, with its standard set and every copied column."""
+    table = ProviderMatchKey.__table__
+    columns = ["provider_id", "country", "standard", "kind", "sector", "standard_set", *COPIED]
+    return set(db.connection().execute(sa_select(*(table.c[name] for name in columns))).all())
 
 
 def assert_keys_match_a_full_rebuild(db) -> set[tuple]:
-    """The keys kept up write by write are exactly those a rebuild from scratch derives."""
+    """The keys kept up write by write, copies included, are exactly those a rebuild derives.
+
+    Returns the keys as (provider_id, country, standard, kind, sector).
+    """
     db.commit()
     kept = keys(db)
     rebuild_match_keys(db.connection())
     assert keys(db) == kept
     db.rollback()
-    return kept
+    return {row[:5] for row in kept}
 
 
 def test_a_new_consultant_gets_a_key_per_country_standard_and_named_sector(db):

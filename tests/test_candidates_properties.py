@@ -14,14 +14,11 @@ from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
 from matcher import candidates, matching
-from matcher.candidates import (
-    count_eligible,
-    count_removed,
-    load_every_provider,
-    match_candidates,
-)
+from matcher.candidates import count_eligible, match_candidates
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
+from matcher.naive import load_every_provider
+from matcher.narrowing import count_removed
 from matcher.offers import EXPLAINED_CANDIDATES
 from tests.market import affiliate, confirmed_request, fresh, make_body, make_cb, make_consultant
 

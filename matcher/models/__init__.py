@@ -1,5 +1,6 @@
 """SQLModel tables; importing this package registers every table on the metadata."""
 
+from matcher.models import match_key_sync  # noqa: F401  (registers the listeners)
 from matcher.models.accounts import AuditLog, Role, User
 from matcher.models.base import utcnow
 from matcher.models.match_keys import ProviderMatchKey, rebuild_match_keys

@@ -5,18 +5,22 @@ accreditation_scope for CBs), so that the matcher's narrowing reads one index ra
 providers that fit a request's country, first standard and sector, instead of walking every
 provider serving a big country. Sector 0 marks a consultant who serves every sector.
 
-Kept in sync by the session itself (listeners below): any ORM write to a provider's
-countries, standards, sectors or scope, flushed or bulk, rebuilds that provider's keys in
-the same transaction, so no write path has to remember to. Writes that bypass the ORM
-(Core inserts in a benchmark or a data fix) call `rebuild_match_keys` themselves.
+Each row also carries a copy of what the narrowing filters and ranks on (the provider's
+status, employee range, track record, prices, accreditation, and the set of standards it
+covers in that sector), so a request's candidates are filtered and bounded from one clustered
+range of this table alone, never one provider row at a time. The copies are kept equal to
+their sources by the session listeners in `matcher.models.match_key_sync`.
 """
 
 from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, literal, select, union_all
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy import Connection, Index, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import update as sql_update
 from sqlmodel import Field, SQLModel
 
+from matcher.models.base import UTCDateTime
 from matcher.models.providers import (
     AccreditationScope,
     Provider,
@@ -24,18 +28,53 @@ from matcher.models.providers import (
     ProviderKind,
     ProviderSector,
     ProviderStandard,
+    money_field,
 )
+from matcher.reference import STANDARDS
 
 EVERY_SECTOR = 0
-COVERAGE = (ProviderCountry, ProviderStandard, ProviderSector, AccreditationScope)
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
 CHUNK = 5000
 
+# Key column -> the provider column it copies.
+COPIED = {
+    "status": "status",
+    "home_country": "country",
+    "region": "region",
+    "min_employees": "min_employees",
+    "max_employees": "max_employees",
+    "monthly_cap": "monthly_cap",
+    "offers_received": "offers_received",
+    "offers_answered": "offers_answered",
+    "median_response_hours": "median_response_hours",
+    "rating_count": "rating_count",
+    "rating_sum": "rating_sum",
+    "last_offered_at": "last_offered_at",
+    "day_rate": "day_rate",
+    "currency": "currency",
+    "accreditation_body_id": "accreditation_body_id",
+    "accreditation_expires_on": "accreditation_expires_on",
+}
+KEY_COLUMNS = ("country", "standard", "kind", "sector", "provider_id")
+
 
 class ProviderMatchKey(SQLModel, table=True):
-    """A (country, standard, kind, sector) a provider covers; sector 0: every sector."""
+    """A (country, standard, kind, sector) a provider covers, with what ranking reads of it."""
 
     __tablename__ = "provider_match_key"
+    __table_args__ = (
+        # PostgreSQL: the narrowing reads a key range by an index-only scan, so the rows of
+        # one range need not sit together in the heap. SQLite clusters the table itself.
+        Index(
+            "ix_provider_match_key_ranking",
+            "country",
+            "standard",
+            "kind",
+            "sector",
+            postgresql_include=["provider_id", "standard_set", *COPIED],
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     country: str = Field(max_length=2, primary_key=True)
     standard: str = Field(max_length=16, primary_key=True)
@@ -44,6 +83,47 @@ class ProviderMatchKey(SQLModel, table=True):
     provider_id: int = Field(
         foreign_key="provider.id", primary_key=True, ondelete="CASCADE", index=True
     )
+    # Every standard the provider covers in this sector (a consultant: all of its standards),
+    # as bits in reference.STANDARDS order: a request for several is one AND.
+    standard_set: int = 0
+
+    status: str = Field(max_length=16)
+    home_country: str | None = Field(default=None, max_length=2)
+    region: str | None = Field(default=None, max_length=120)
+    min_employees: int
+    max_employees: int
+    monthly_cap: int
+    offers_received: int = 0
+    offers_answered: int = 0
+    median_response_hours: float | None = None
+    rating_count: int = 0
+    rating_sum: int = 0
+    last_offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    day_rate: Decimal | None = money_field()
+    currency: str | None = Field(default=None, max_length=3)
+    accreditation_body_id: int | None = None
+    accreditation_expires_on: date | None = None
+
+
+STANDARD_BITS = {code: 1 << i for i, code in enumerate(STANDARDS)}
+
+
+def standard_set(codes: Iterable[str]) -> int | None:
+    """The bits of the given standards; None if one is not a standard CertMatch knows."""
+    bits = 0
+    for code in codes:
+        if code not in STANDARD_BITS:
+            return None
+        bits |= STANDARD_BITS[code]
+    return bits
+
+
+def _bits(column):
+    return case(STANDARD_BITS, value=column, else_=0)
+
+
+def _copies(p) -> list:
+    return [p.c[source].label(name) for name, source in COPIED.items()]
 
 
 def _derived(ids: list[int] | None):
@@ -54,6 +134,20 @@ def _derived(ids: list[int] | None):
     sector = ProviderSector.__table__
     scope = AccreditationScope.__table__
     mine = [] if ids is None else [p.c.id.in_(ids)]
+    # Each provider's standards, and each CB's standards per sector, as one bit set; summing
+    # distinct bits is OR (SQLite has no bit_or aggregate).
+    consultant_set = (
+        select(standard.c.provider_id, func.sum(_bits(standard.c.standard)).label("bits"))
+        .where(*([] if ids is None else [standard.c.provider_id.in_(ids)]))
+        .group_by(standard.c.provider_id)
+        .subquery("consultant_set")
+    )
+    scope_set = (
+        select(scope.c.provider_id, scope.c.sector, func.sum(_bits(scope.c.standard)).label("bits"))
+        .where(*([] if ids is None else [scope.c.provider_id.in_(ids)]))
+        .group_by(scope.c.provider_id, scope.c.sector)
+        .subquery("scope_set")
+    )
     consultants = (
         select(
             country.c.country,
@@ -62,10 +156,13 @@ def _derived(ids: list[int] | None):
             # No named sector at all: one key for every sector.
             func.coalesce(sector.c.sector, EVERY_SECTOR).label("sector"),
             p.c.id,
+            consultant_set.c.bits,
+            *_copies(p),
         )
         .select_from(p)
         .join(country, country.c.provider_id == p.c.id)
         .join(standard, standard.c.provider_id == p.c.id)
+        .join(consultant_set, consultant_set.c.provider_id == p.c.id)
         .outerjoin(sector, sector.c.provider_id == p.c.id)
         .where(p.c.kind == ProviderKind.CONSULTANT, *mine)
     )
@@ -76,84 +173,47 @@ def _derived(ids: list[int] | None):
             literal(ProviderKind.CERTIFICATION_BODY).label("kind"),
             scope.c.sector,
             p.c.id,
+            scope_set.c.bits,
+            *_copies(p),
         )
         .select_from(p)
         .join(country, country.c.provider_id == p.c.id)
         .join(scope, scope.c.provider_id == p.c.id)
+        .join(
+            scope_set,
+            (scope_set.c.provider_id == p.c.id) & (scope_set.c.sector == scope.c.sector),
+        )
         .where(p.c.kind == ProviderKind.CERTIFICATION_BODY, *mine)
     )
     return union_all(consultants, bodies)
 
 
+_INSERTED = [*KEY_COLUMNS, "standard_set", *COPIED]
+
+
 def rebuild_match_keys(connection: Connection, provider_ids: Iterable[int] | None = None) -> None:
     """Recompute the match keys of the given providers (None: of every provider)."""
     table = ProviderMatchKey.__table__
-    columns = ["country", "standard", "kind", "sector", "provider_id"]
     if provider_ids is None:
         connection.execute(delete(table))
-        connection.execute(insert(table).from_select(columns, _derived(None)))
+        connection.execute(insert(table).from_select(_INSERTED, _derived(None)))
         return
     ids = sorted(set(provider_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         connection.execute(delete(table).where(table.c.provider_id.in_(chunk)))
-        connection.execute(insert(table).from_select(columns, _derived(chunk)))
+        connection.execute(insert(table).from_select(_INSERTED, _derived(chunk)))
 
 
-def _touched(objects: Iterable) -> set[int]:
-    ids = set()
-    for obj in objects:
-        if isinstance(obj, COVERAGE):
-            history = inspect(obj).attrs.provider_id.history
-            ids.update(history.deleted, history.unchanged, history.added)
-    ids.discard(None)
-    return ids
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    # new/dirty/deleted still hold what this flush wrote.
-    ids = _touched([*session.new, *session.dirty, *session.deleted])
-    if ids:
-        rebuild_match_keys(session.connection(), ids)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_write(state: ORMExecuteState):
-    # Bulk DELETE/UPDATE/INSERT statements on the coverage tables skip the flush.
-    if not (state.is_delete or state.is_update or state.is_insert):
-        return None
-    mapper = state.bind_mapper
-    if mapper is None or mapper.class_ not in COVERAGE:
-        return None
-    entity = mapper.class_
-    statement = state.statement
-    ids: set[int] = set()
-    if state.is_insert:
-        rows = state.parameters
-        rows = rows if isinstance(rows, list) else [rows or {}]
-        ids = {row["provider_id"] for row in rows if row.get("provider_id") is not None}
-        ids |= _statement_values(statement)
-    else:
-        where = statement.whereclause
-        query = select(entity.provider_id)
-        if where is not None:
-            query = query.where(where)
-        ids = set(state.session.execute(query, state.parameters or {}).scalars())
-    result = state.invoke_statement()
-    if state.is_update:
-        ids |= _statement_values(statement)
-    if ids:
-        rebuild_match_keys(state.session.connection(), ids)
-    return result
-
-
-def _statement_values(statement) -> set[int]:
-    """provider_id values written by an INSERT ... VALUES or UPDATE ... SET, if any."""
-    values = getattr(statement, "_values", None) or {}
-    found = set()
-    for key, value in values.items():
-        name = getattr(key, "key", key)
-        if name == "provider_id":
-            found.add(getattr(value, "value", value))
-    return found
+def copy_provider_columns(connection: Connection, provider_ids: Iterable[int]) -> None:
+    """Copy the providers' current status, range, record and prices onto their keys."""
+    table = ProviderMatchKey.__table__
+    p = Provider.__table__
+    ids = sorted(set(provider_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        connection.execute(
+            sql_update(table)
+            .where(table.c.provider_id == p.c.id, p.c.id.in_(chunk))
+            .values({name: p.c[source] for name, source in COPIED.items()})
+        )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 00:58:49.931639
+Create Date: 2026-11-26 01:03:33.970406
 """
 
 from collections.abc import Sequence
@@ -261,6 +261,23 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("sector", sa.Integer(), nullable=False),
         sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("standard_set", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("home_country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
+        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("min_employees", sa.Integer(), nullable=False),
+        sa.Column("max_employees", sa.Integer(), nullable=False),
+        sa.Column("monthly_cap", sa.Integer(), nullable=False),
+        sa.Column("offers_received", sa.Integer(), nullable=False),
+        sa.Column("offers_answered", sa.Integer(), nullable=False),
+        sa.Column("median_response_hours", sa.Float(), nullable=True),
+        sa.Column("rating_count", sa.Integer(), nullable=False),
+        sa.Column("rating_sum", sa.Integer(), nullable=False),
+        sa.Column("last_offered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("day_rate", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+        sa.Column("accreditation_body_id", sa.Integer(), nullable=True),
+        sa.Column("accreditation_expires_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["provider_id"],
             ["provider.id"],
@@ -275,10 +292,36 @@ def upgrade() -> None:
             "provider_id",
             name=op.f("pk_provider_match_key"),
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("provider_match_key", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_provider_match_key_provider_id"), ["provider_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_provider_match_key_ranking",
+            ["country", "standard", "kind", "sector"],
+            unique=False,
+            postgresql_include=[
+                "provider_id",
+                "standard_set",
+                "status",
+                "home_country",
+                "region",
+                "min_employees",
+                "max_employees",
+                "monthly_cap",
+                "offers_received",
+                "offers_answered",
+                "median_response_hours",
+                "rating_count",
+                "rating_sum",
+                "last_offered_at",
+                "day_rate",
+                "currency",
+                "accreditation_body_id",
+                "accreditation_expires_on",
+            ],
         )
 
     op.create_table(
@@ -613,6 +656,29 @@ def downgrade() -> None:
 
     op.drop_table("provider_sector")
     with op.batch_alter_table("provider_match_key", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_provider_match_key_ranking",
+            postgresql_include=[
+                "provider_id",
+                "standard_set",
+                "status",
+                "home_country",
+                "region",
+                "min_employees",
+                "max_employees",
+                "monthly_cap",
+                "offers_received",
+                "offers_answered",
+                "median_response_hours",
+                "rating_count",
+                "rating_sum",
+                "last_offered_at",
+                "day_rate",
+                "currency",
+                "accreditation_body_id",
+                "accreditation_expires_on",
+            ],
+        )
         batch_op.drop_index(batch_op.f("ix_provider_match_key_provider_id"))
 
     op.drop_table("provider_match_key")
