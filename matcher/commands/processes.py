@@ -94,6 +94,7 @@ def _print_banner(base_url: str, logins, embedded) -> None:
     click.echo(f"  demo mailbox:  {base_url}/dev/mail")
     for role, email, password in logins:
         click.echo(f"  {role} login: {email} / {password}")
+    click.echo("  (two-factor sign-in is optional in the demo, required for admins in production)")
     if embedded is not None:
         click.echo(f"  embedded Redis: {embedded.url}")
     click.echo("Press Ctrl-C to stop everything.")
