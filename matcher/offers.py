@@ -53,6 +53,9 @@ def match_request(
     quote_request = _lock(session, request_id)
     if quote_request is None or quote_request.status != RequestStatus.CONFIRMED:
         return MatchOutcome()
+    if quote_request.purged_at is not None:
+        # Confirmed as it was purged: no provider gets a lead the business can never answer.
+        return MatchOutcome()
     return _run(session, quote_request, "initial", now or utcnow())
 
 

@@ -20,6 +20,11 @@ from matcher.models import (
     utcnow,
 )
 from matcher.outbox import queue_job, queue_mail
+from matcher.quotes.state import lock_request
+
+
+class RequestPurged(Exception):
+    """The request's personal data was purged: its link answers 410 and nothing acts on it."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,13 @@ def submit_request(session: Session, details: RequestDetails) -> tuple[QuoteRequ
 
 
 def confirm_request(session: Session, quote_request: QuoteRequest) -> bool:
-    """Confirm a pending request and queue its matching; confirming twice changes nothing."""
-    locked = session.exec(
-        select(QuoteRequest).where(QuoteRequest.id == quote_request.id).with_for_update()
-    ).one()
+    """Confirm a pending request and queue its matching; confirming twice changes nothing.
+
+    Raises RequestPurged when the purge got there first.
+    """
+    locked = lock_live_request(session, quote_request.id)
+    if locked is None:
+        raise RequestPurged()
     if locked.status != RequestStatus.PENDING_CONFIRMATION:
         return False
     locked.status = RequestStatus.CONFIRMED
@@ -126,6 +134,16 @@ def confirm_request(session: Session, quote_request: QuoteRequest) -> bool:
     return True
 
 
+def lock_live_request(session: Session, request_id: int) -> QuoteRequest | None:
+    """Lock a request for the rest of the transaction; None once its data is purged (or gone).
+
+    The page read the request before it acted on it: a purge may have committed in between,
+    so only this locked, fresh read can tell, and the lock keeps the purge out until commit.
+    """
+    locked = lock_request(session, request_id)
+    return locked if locked is not None and locked.purged_at is None else None
+
+
 def find_by_token(session: Session, token: str) -> QuoteRequest | None:
     """Return the live request a /r/<token> link points at, or None."""
     public_id = links.public_id_from_token(token)
@@ -139,12 +157,16 @@ def find_by_token(session: Session, token: str) -> QuoteRequest | None:
 
 def resend_links(session: Session, email: str) -> int:
     """Mail the business its links to every open request; return how many were found."""
+    # Locked, so a purge in progress is waited for and its requests are left out: on
+    # PostgreSQL the rows are re-checked once the purge commits.
     open_requests = session.exec(
         select(QuoteRequest)
         .where(func.lower(QuoteRequest.email) == email.lower())
         .where(col(QuoteRequest.status).in_(list(OPEN_STATUSES)))
         .where(col(QuoteRequest.purged_at).is_(None))
         .order_by(col(QuoteRequest.created_at).desc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     if not open_requests:
         return 0

@@ -42,20 +42,21 @@ def page_context(session, quote_request) -> dict:
 
 
 def _act(token: str, action, success: str, form_class=ActionForm, **fields):
+    from matcher.public.routes import missing_request_page, render_request_page
+
     session = get_session()
     quote_request = quote_requests.find_by_token(session, token)
     if quote_request is None:
-        from matcher.public.routes import missing_request_page
-
         return missing_request_page(token)
     form = form_class()
     back = redirect(url_for("public.request_page", token=token, _anchor="quotes"), code=303)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        from matcher.public.routes import render_request_page
-
         return render_request_page(quote_request, token, status=422, rating_form=form)
+    if quote_requests.lock_live_request(session, quote_request.id) is None:
+        # Purged since the link was read.
+        return missing_request_page(token)
     try:
         action(session, quote_request, form)
     except NotFound:

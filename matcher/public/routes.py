@@ -50,7 +50,11 @@ def request_page(token: str):
         return missing_request_page(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        if quote_requests.confirm_request(session, quote_request):
+        try:
+            confirmed = quote_requests.confirm_request(session, quote_request)
+        except quote_requests.RequestPurged:
+            return missing_request_page(token)
+        if confirmed:
             session.commit()
         return redirect(url_for("public.request_page", token=token), code=303)
     return render_request_page(quote_request, token, form=form)

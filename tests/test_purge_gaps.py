@@ -1,0 +1,160 @@
+"""No path mails a purged request's business, acts on it or shows its data: a confirm,
+an action or a resend racing the purge, and the match job."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from matcher import lifecycle, quote_requests, retention
+from matcher.db import transaction
+from matcher.models import (
+    LeadOffer,
+    MatchRun,
+    OutboxJob,
+    OutboxMessage,
+    QuoteRequest,
+    Rating,
+    RequestStatus,
+    utcnow,
+)
+from matcher.outbox import queue_job
+from matcher.quotes import answers, decisions
+from tests.auth_helpers import csrf_token
+from tests.factories import make_request
+from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
+from workers import matching as matching_job
+
+NOW = utcnow().replace(microsecond=0)
+YEAR = timedelta(days=365)
+MONTH = timedelta(days=retention.UNCONFIRMED_DAYS)
+BUSINESS = "quentin@zebulon.example"
+# A request as the purge leaves it, for rows that reach a state only a race could make.
+PURGED = {**retention.PURGED_VALUES, "purged_at": NOW}
+
+
+def _count(db, model, *where) -> int:
+    db.rollback()
+    return db.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def _purged_between_read_and_act(app, monkeypatch) -> None:
+    """Make every /r/<token> view meet the purge between its read of the link and its action.
+
+    The view's read transaction ends (its objects stay loaded, as a long PostgreSQL read would
+    keep them) and the daily purge commits before the view goes on.
+    """
+    read = quote_requests.find_by_token
+
+    def read_then_purged(session, token):
+        found = read(session, token)
+        if found is not None:
+            session.commit()
+            assert act(app, retention.purge_request, request_id=found.id, now=NOW)
+        return found
+
+    monkeypatch.setattr(quote_requests, "find_by_token", read_then_purged)
+
+
+def _accepted_and_closed(db, app) -> tuple[int, int]:
+    """A request quoted, accepted and closed long enough ago to be due; (request, quote) ids."""
+    start = NOW - YEAR - timedelta(days=40)
+    (offer,) = matched_request(db, cbs(db, 1), now=start, email=BUSINESS)[1]
+    quote = act(
+        app, answers.submit_quote, offer_id=offer.id, provider_id=offer.provider_id,
+        figures=cb_figures(), now=start,
+    )  # fmt: skip
+    act(app, decisions.accept_quote, request_id=offer.request_id, quote_id=quote.id, now=start)
+    act(app, lifecycle.close_request, request_id=offer.request_id, now=start + timedelta(days=31))
+    db.rollback()
+    return offer.request_id, quote.id
+
+
+# ---------------------------------------------------------------- confirm and the match job
+
+
+def test_a_confirm_racing_the_purge_is_refused_and_nothing_is_matched(
+    app, db, client, jobs, smtp_sink, monkeypatch
+):
+    cbs(db, 3)
+    pending = make_request(db, created_at=NOW - MONTH, email=BUSINESS)
+    path = request_path(app, pending)
+    token = csrf_token(client, path)
+    _purged_between_read_and_act(app, monkeypatch)
+
+    response = client.post(path, data={"csrf_token": token})
+
+    assert response.status_code == 410
+    assert "deleted" in response.get_data(as_text=True)
+    jobs()
+    request = fresh(db, QuoteRequest, pending.id)
+    assert (request.status, request.confirmed_at) == (RequestStatus.PENDING_CONFIRMATION, None)
+    assert request.purged_at == NOW
+    assert _count(db, OutboxJob) == 0
+    assert _count(db, LeadOffer) == 0
+    assert _count(db, OutboxMessage) == 0
+    assert smtp_sink.messages == []
+
+
+def test_a_match_job_for_a_purged_request_offers_nothing_and_sends_nothing(
+    app, db, jobs, smtp_sink
+):
+    cbs(db, 3)
+    # What a confirm that slipped past the purge left behind: confirmed, purged, job queued.
+    purged = make_request(db, status=RequestStatus.CONFIRMED, confirmed_at=NOW, **PURGED)
+    with app.app_context(), transaction() as session:
+        queue_job(session, func="match_request", args=[purged.id], dedupe_key=f"match:{purged.id}")
+
+    jobs()
+
+    assert matching_job.match_request(purged.id) == []
+    assert fresh(db, QuoteRequest, purged.id).status == RequestStatus.CONFIRMED
+    assert _count(db, LeadOffer) == 0
+    assert _count(db, MatchRun) == 0
+    assert _count(db, OutboxMessage) == 0
+    assert smtp_sink.messages == []
+
+
+# ---------------------------------------------------------------- the business's actions
+
+
+@pytest.mark.parametrize("action", ["rate", "withdraw"])
+def test_an_action_racing_the_purge_is_refused_and_writes_nothing(
+    app, db, client, monkeypatch, action
+):
+    if action == "rate":
+        request_id, _ = _accepted_and_closed(db, app)
+        data = {"stars": "5", "comment": "Quentin Marlowe of Zebulon was delighted."}
+    else:
+        request_id, data = make_request(db, created_at=NOW - MONTH, email=BUSINESS).id, {}
+    path = request_path(app, fresh(db, QuoteRequest, request_id))
+    token = csrf_token(client, path)
+    _purged_between_read_and_act(app, monkeypatch)
+
+    response = client.post(f"{path}/{action}", data={**data, "csrf_token": token})
+
+    assert response.status_code == 410
+    request = fresh(db, QuoteRequest, request_id)
+    assert request.purged_at == NOW
+    assert request.status in (RequestStatus.CLOSED, RequestStatus.PENDING_CONFIRMATION)
+    assert _count(db, Rating) == 0
+
+
+def test_resend_waiting_on_a_purge_in_progress_mails_nothing(app, db):
+    pending = make_request(db, created_at=NOW - MONTH, email=BUSINESS)
+    found = []
+
+    def resend():
+        found.append(act(app, quote_requests.resend_links, email=BUSINESS))
+
+    with app.app_context(), transaction() as purging:
+        assert retention.purge_request(purging, pending.id, now=NOW)
+        resending = threading.Thread(target=resend)
+        resending.start()
+        # Long enough for the resend to read the request while the purge holds it.
+        resending.join(timeout=1)
+    resending.join(timeout=60)
+
+    assert found == [0]
+    assert mails(db) == []
