@@ -1,5 +1,5 @@
 """No path mails a purged request's business, acts on it or shows its data: a confirm,
-an action or a resend racing the purge, and the match job."""
+an action or a resend racing the purge, the match job, and the admin's resend."""
 
 import threading
 from datetime import timedelta
@@ -14,14 +14,15 @@ from matcher.models import (
     MatchRun,
     OutboxJob,
     OutboxMessage,
+    OutboxStatus,
     QuoteRequest,
     Rating,
     RequestStatus,
     utcnow,
 )
-from matcher.outbox import queue_job
+from matcher.outbox import queue_job, queue_mail
 from matcher.quotes import answers, decisions
-from tests.auth_helpers import csrf_token
+from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.factories import make_request
 from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
 from workers import matching as matching_job
@@ -158,3 +159,57 @@ def test_resend_waiting_on_a_purge_in_progress_mails_nothing(app, db):
 
     assert found == [0]
     assert mails(db) == []
+
+
+# ---------------------------------------------------------------- the admin's outbox
+
+
+@pytest.fixture
+def admin_client(client, db):
+    admin = make_admin(db)
+    login(client, admin.email, ADMIN_PASSWORD)
+    return client
+
+
+def _mail_of_purged_request(db, app) -> dict[str, int]:
+    """Mail of a request purged since: one never sent, one delivered, its delivered links."""
+    db.rollback()  # a stale SQLite read snapshot cannot write
+    pending = make_request(db, created_at=NOW - MONTH, email=BUSINESS)
+    db.commit()
+    context = {"req": pending, "standards": [], "link": "x"}
+    unsent = queue_mail(
+        db, template="confirm_request", to=BUSINESS, subject="Confirm", context=context,
+        request_id=pending.id,
+    )  # fmt: skip
+    delivered = queue_mail(
+        db, template="confirm_request", to=BUSINESS, subject="Confirm", context=context,
+        request_id=pending.id,
+    )  # fmt: skip
+    links = queue_mail(
+        db, template="resend_links", to=BUSINESS, subject="Your requests",
+        context={"requests": [(pending, "x")]},
+    )  # fmt: skip
+    delivered.status = links.status = OutboxStatus.SENT
+    ids = {"unsent": unsent.id, "delivered": delivered.id, "links": links.id}
+    db.commit()
+    act(app, retention.purge_request, request_id=pending.id, now=NOW)
+    return ids
+
+
+@pytest.mark.parametrize("which", ["unsent", "delivered", "links"])
+def test_the_admin_cannot_resend_mail_of_a_purged_request(
+    app, db, admin_client, jobs, smtp_sink, which
+):
+    message_id = _mail_of_purged_request(db, app)[which]
+    before = fresh(db, OutboxMessage, message_id).model_dump()
+    token = csrf_token(admin_client, "/admin/mail")
+
+    response = admin_client.post(
+        f"/admin/mail/{message_id}/resend", data={"csrf_token": token}, follow_redirects=True
+    )
+
+    assert response.status_code == 200
+    assert "cannot be sent again" in response.get_data(as_text=True)
+    assert fresh(db, OutboxMessage, message_id).model_dump() == before
+    jobs()
+    assert smtp_sink.messages == []

@@ -15,8 +15,14 @@ from matcher.models import (
     ProviderStatus,
     QuoteRequest,
 )
+from matcher.quotes.state import lock_request
+from matcher.retention import MAIL_PURGED
 
 PAGE_SIZE = 50
+RESEND_PURGED = (
+    "This mail cannot be sent again: the personal data of its request was deleted after the "
+    "retention period, and with it the mail's address and text."
+)
 
 
 def status_counts(session: Session) -> list[tuple[str, int]]:
@@ -115,6 +121,31 @@ def mail_counts(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
     return {status: number for status, number in rows}
+
+
+def mail_for_resend(session: Session, message_id: int) -> OutboxMessage | None:
+    """Lock a mail, after its request as the purge does, and return it as committed now."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        return None
+    if message.request_id is not None:
+        lock_request(session, message.request_id)
+    return session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def resend_refusal(session: Session, message: OutboxMessage) -> str | None:
+    """Why a mail may not be sent again, or None: nothing about a purged request leaves again."""
+    # A delivered mail keeps its status through a purge; its emptied address still tells.
+    purged = message.status == MAIL_PURGED or not message.to_email
+    if not purged and message.request_id is not None:
+        quote_request = session.get(QuoteRequest, message.request_id)
+        purged = quote_request is not None and quote_request.purged_at is not None
+    return RESEND_PURGED if purged else None
 
 
 def reset_for_resend(session: Session, message: OutboxMessage) -> None:

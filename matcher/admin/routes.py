@@ -23,7 +23,6 @@ from matcher.forms import choice_list
 from matcher.models import (
     AccreditationBody,
     AuditLog,
-    OutboxMessage,
     OutboxStatus,
     Provider,
     utcnow,
@@ -276,11 +275,15 @@ def mail():
 @admin_required
 def mail_resend(message_id: int):
     session = get_session()
-    message = session.get(OutboxMessage, message_id)
+    message = queries.mail_for_resend(session, message_id)
     if message is None:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    refusal = queries.resend_refusal(session, message)
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(url_for("admin.mail"), code=303)
     queries.reset_for_resend(session, message)
     session.commit()
     enqueue_outbox_rows([("mail", message.id)])
