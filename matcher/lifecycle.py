@@ -128,6 +128,8 @@ def remind(session: Session, offer_id: int, *, now: datetime) -> bool:
         or offer.reminded_at is not None
         or offer.expires_at <= now
         or quote_request.status not in OPEN_FOR_QUOTES
+        # A firm quote would mail a business whose address the purge deleted.
+        or quote_request.purged_at is not None
     ):
         return False
     offer.reminded_at = now

@@ -57,6 +57,9 @@ def tell_business_of_rematch(
     indicative: list[Quote],
 ) -> None:
     """Mail the business about the providers a re-match invited, or that none is left."""
+    if quote_request.purged_at is not None:
+        # Its address and names are gone, and so is every link we could send it.
+        return
     if offers:
         _invited_mail(session, quote_request, trigger, offers, indicative)
     elif not _still_waiting(session, quote_request.id):

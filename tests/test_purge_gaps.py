@@ -1,11 +1,12 @@
 """No path mails a purged request's business, acts on it or shows its data: a confirm,
-an action or a resend racing the purge, the match job, and the admin's resend."""
+an action or a resend racing the purge, the match job, the admin's resend, re-match news and
+reminders."""
 
 import threading
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from matcher import lifecycle, quote_requests, retention
 from matcher.db import transaction
@@ -22,6 +23,7 @@ from matcher.models import (
 )
 from matcher.outbox import queue_job, queue_mail
 from matcher.quotes import answers, decisions
+from matcher.rematch_mail import tell_business_of_rematch
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.factories import make_request
 from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
@@ -213,3 +215,39 @@ def test_the_admin_cannot_resend_mail_of_a_purged_request(
     assert fresh(db, OutboxMessage, message_id).model_dump() == before
     jobs()
     assert smtp_sink.messages == []
+
+
+# ---------------------------------------------------------------- re-match news and reminders
+
+
+def _tell_business(session, *, request_id: int, trigger: str):
+    quote_request = session.get(QuoteRequest, request_id)
+    offers = session.exec(select(LeadOffer).where(LeadOffer.request_id == request_id)).all()
+    tell_business_of_rematch(
+        session, quote_request, trigger=trigger, offers=list(offers), indicative=[]
+    )
+
+
+@pytest.mark.parametrize("invited", [True, False], ids=["invited", "no_one_left"])
+def test_no_rematch_news_reaches_a_purged_request(app, db, invited):
+    if invited:
+        request_id = matched_request(db, cbs(db, 1), **PURGED)[0].id
+    else:
+        request_id = make_request(db, status=RequestStatus.MATCHED, **PURGED).id
+
+    act(app, _tell_business, request_id=request_id, trigger="decline")
+
+    assert mails(db) == []
+
+
+def test_no_reminder_goes_out_for_a_lead_on_a_purged_request(app, db):
+    # The lead was offered 40 of its 48 hours ago: a live request's provider is reminded now.
+    offered = NOW - timedelta(hours=40)
+    matched_request(db, cbs(db, 1), now=offered, **PURGED)
+    live, (live_offer,) = matched_request(db, cbs(db, 1), now=offered)
+
+    assert act(app, lifecycle.send_reminders, now=NOW) == 1
+
+    reminded = mails(db, "reminder_offer")
+    assert [(m.request_id, m.provider_id) for m in reminded] == [(live.id, live_offer.provider_id)]
+    assert _count(db, LeadOffer, col(LeadOffer.reminded_at).is_not(None)) == 1
