@@ -1,4 +1,4 @@
-"""Provider lead views: the inbox tabs, one lead, decline and quote.
+"""Provider lead views: the inbox with its tabs, one lead, decline and quote.
 
 Only a verified provider gets here (provider_required), and only its own offers exist for it:
 another provider's lead is a 404, whether it is read, declined or quoted.
@@ -26,8 +26,9 @@ DAY_FIELDS = ("stage1_days", "stage2_days", "surveillance_days", "recertificatio
 PRICE_LIST_FIELDS = ("day_rate", "application_fee", "certificate_fee", "annual_fee")
 
 
-def render_inbox():
-    """The lead inbox with its tabs (the body of the /provider/ view)."""
+@bp.get("/")
+@provider_required
+def inbox():
     tab = request.args.get("tab", "new")
     if tab not in lifecycle.TABS:
         tab = "new"

@@ -1,0 +1,100 @@
+"""A verified provider's profile: its fields, coverage, price list and affiliations."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from matcher import affiliations, profile_edits, providers
+from matcher.auth.guards import current_provider, provider_required
+from matcher.db import get_session
+from matcher.models import ProviderKind
+from matcher.provider import bp
+from matcher.provider.account import evidence_list
+from matcher.provider.forms import AffiliationForm, EvidenceForm, ProfileForm
+from matcher.provider.profile_values import (
+    body_choices,
+    coverage,
+    fill_bands,
+    fill_profile_form,
+    fill_qualifications,
+    provider_fields,
+)
+from matcher.provider.qualification_forms import qualification_values
+from matcher.reference import STANDARDS
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@provider_required
+def profile():
+    session = get_session()
+    provider = current_provider()
+    is_cb = provider.kind == ProviderKind.CERTIFICATION_BODY
+    form = ProfileForm(kind=provider.kind, bodies=body_choices(session))
+    if not form.is_submitted():
+        fill_profile_form(form, provider, providers.coverage(session, provider))
+        if not is_cb:
+            fill_bands(form, providers.packages_of(session, provider))
+            fill_qualifications(form, profile_edits.qualification_rows(session, provider))
+    elif form.validate_on_submit():
+        fields = provider_fields(form, is_cb)
+        reviewed = {name: fields.pop(name) for name in providers.REVIEWED_FIELDS if name in fields}
+        coverage_lists = coverage(form, is_cb)
+        if is_cb:
+            reviewed["scope"] = coverage_lists.pop("scope")
+        fields["monthly_cap"] = form.monthly_cap.data
+        parked = profile_edits.save_profile(
+            session,
+            provider,
+            fields=fields,
+            coverage_lists=coverage_lists,
+            reviewed=reviewed,
+            packages=None if is_cb else form.bands(),
+            qualifications=None if is_cb else qualification_values(form),
+            actor_id=current_user.id,
+        )
+        session.commit()
+        flash(
+            "Profile saved. Your accreditation changes wait for an admin; until then your "
+            "current accreditation keeps working."
+            if parked
+            else "Profile saved.",
+            "success",
+        )
+        return redirect(url_for("provider.profile"), code=303)
+    return render_template(
+        "provider/profile.html",
+        form=form,
+        provider=provider,
+        is_cb=is_cb,
+        upload_form=EvidenceForm(),
+        evidence=evidence_list(provider),
+        standards=STANDARDS,
+        affiliation_form=AffiliationForm(formdata=None),
+        affiliated=providers.affiliations(session, provider),
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.post("/profile/affiliations")
+@provider_required
+def declare_affiliation():
+    session = get_session()
+    provider = current_provider()
+    form = AffiliationForm()
+    if form.validate_on_submit():
+        try:
+            other = affiliations.declare_by_email(session, provider, form.email.data)
+        except affiliations.AffiliationError as exc:
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            session.commit()
+            flash(
+                f"Affiliation with {other.name} recorded: you and they will never be offered "
+                "the same request.",
+                "success",
+            )
+            return redirect(url_for("provider.profile") + "#affiliations", code=303)
+    session.rollback()
+    return render_template(
+        "provider/affiliations_error.html",
+        affiliation_form=form,
+        affiliated=providers.affiliations(session, provider),
+    ), 422
