@@ -1,14 +1,22 @@
 """The match key follows every change to a provider's coverage and to the columns it copies."""
 
-from sqlalchemy import select as sa_select
-from sqlmodel import col, delete, select
+import threading
 
+from sqlalchemy import insert, literal, update
+from sqlalchemy import select as sa_select
+from sqlalchemy import select as select_
+from sqlmodel import Session, col, delete, select
+
+from matcher import track_record
 from matcher.candidates import match_candidates
+from matcher.db import make_engine
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import (
+    Provider,
     ProviderCountry,
     ProviderMatchKey,
     ProviderSector,
+    ProviderStandard,
     rebuild_match_keys,
     utcnow,
 )
@@ -123,3 +131,69 @@ def test_a_provider_whose_coverage_changed_is_matched_on_the_new_one(db):
     db.commit()
     _, selection = match_candidates(db, request, OfferHistory(), utcnow())
     assert [c.provider.id for c in selection.chosen] == [cb.id]
+
+
+def test_multi_row_inserts_and_bulk_updates_by_primary_key_keep_the_keys(db):
+    consultant = make_consultant(db, countries=("GB",))
+    other = make_consultant(db, countries=("GB",))
+    db.exec(
+        insert(ProviderCountry).values(
+            [
+                {"provider_id": consultant.id, "country": "IE"},
+                {"provider_id": other.id, "country": "FR"},
+            ]
+        )
+    )
+    db.execute(
+        update(Provider),
+        [{"id": consultant.id, "monthly_cap": 3}, {"id": other.id, "min_employees": 9}],
+    )
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[1] for k in kept if k[0] == consultant.id} == {"GB", "IE"}
+    assert {k[1] for k in kept if k[0] == other.id} == {"GB", "FR"}
+
+
+def test_an_insert_from_select_rebuilds_the_keys(db):
+    consultant = make_consultant(db, countries=("GB",), standards=("iso9001",))
+    standard = ProviderStandard.__table__
+    db.exec(
+        insert(ProviderStandard).from_select(
+            ["provider_id", "standard"],
+            select_(standard.c.provider_id, literal("iso14001")).where(
+                standard.c.provider_id == consultant.id
+            ),
+        )
+    )
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[2] for k in kept if k[0] == consultant.id} == {"iso9001", "iso14001"}
+
+
+def test_a_scope_change_and_a_rating_at_once_do_not_deadlock(app, db):
+    """Both lock the provider row before its keys, so one simply waits for the other."""
+    cb = make_cb(db, scope=(("iso9001", 17), ("iso9001", 28)))
+    db.commit()
+    engine = make_engine(app.config["DATABASE_URL"])
+    failures = []
+    with Session(engine) as narrowing, Session(engine) as rating:
+        provider = narrowing.get(Provider, cb.id)
+        replace_coverage(narrowing, provider, scope=[("iso9001", 17)])
+
+        def rate():
+            try:
+                track_record.record_rating(rating, cb.id, 5)
+                rating.commit()
+            except Exception as error:  # the assertion below reports it
+                failures.append(error)
+                rating.rollback()
+
+        thread = threading.Thread(target=rate)
+        thread.start()
+        thread.join(0.5)
+        provider.monthly_cap = 9
+        narrowing.add(provider)
+        narrowing.commit()
+        thread.join(30)
+    engine.dispose()
+    assert failures == []
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[4] for k in kept if k[0] == cb.id} == {17}

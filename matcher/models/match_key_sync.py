@@ -68,19 +68,16 @@ def _bulk_write(state: ORMExecuteState):
         return _bulk_provider_write(state)
     if mapper.class_ not in COVERAGE:
         return None
-    entity = mapper.class_
     statement = state.statement
-    ids: set[int] = set()
-    if state.is_insert:
-        rows = state.parameters
-        rows = rows if isinstance(rows, list) else [rows or {}]
-        ids = {row["provider_id"] for row in rows if row.get("provider_id") is not None}
-        ids |= _statement_values(statement)
-    else:
-        ids = _matching_ids(state, entity.provider_id)
+    if state.is_insert and getattr(statement, "select", None) is not None:
+        # INSERT ... FROM SELECT: which providers it touches is known only after it ran.
+        result = state.invoke_statement()
+        rebuild_match_keys(state.session.connection())
+        return result
+    ids = _statement_ids(statement, "provider_id") | _parameter_ids(state, "provider_id")
+    if not state.is_insert:
+        ids |= _matching_ids(state, mapper.class_.provider_id)
     result = state.invoke_statement()
-    if state.is_update:
-        ids |= _statement_values(statement)
     if ids:
         rebuild_match_keys(state.session.connection(), ids)
     return result
@@ -90,7 +87,7 @@ def _bulk_provider_write(state: ORMExecuteState):
     """A bulk UPDATE of providers: copy what it wrote onto their keys (a DELETE cascades)."""
     if not state.is_update:
         return None
-    ids = _matching_ids(state, Provider.id)
+    ids = _parameter_ids(state, "id") | _matching_ids(state, Provider.id)
     result = state.invoke_statement()
     if ids:
         copy_provider_columns(state.session.connection(), ids)
@@ -98,20 +95,33 @@ def _bulk_provider_write(state: ORMExecuteState):
 
 
 def _matching_ids(state: ORMExecuteState, column) -> set[int]:
-    """The provider ids of the rows a bulk UPDATE or DELETE is about to touch."""
+    """The provider ids of the rows a bulk UPDATE or DELETE with a WHERE is about to touch."""
     where = state.statement.whereclause
+    if isinstance(state.parameters, list):
+        # Executemany by primary key: the rows are named in the parameters, not a WHERE.
+        return set()
     query = select(column)
     if where is not None:
         query = query.where(where)
     return set(state.session.execute(query, state.parameters or {}).scalars())
 
 
-def _statement_values(statement) -> set[int]:
-    """provider_id values written by an INSERT ... VALUES or UPDATE ... SET, if any."""
-    values = getattr(statement, "_values", None) or {}
+def _parameter_ids(state: ORMExecuteState, name: str) -> set[int]:
+    """Ids named in execute()'s parameters (one dict, or a list for executemany)."""
+    rows = state.parameters
+    rows = rows if isinstance(rows, list) else [rows or {}]
+    return {row[name] for row in rows if row.get(name) is not None}
+
+
+def _statement_ids(statement, name: str) -> set[int]:
+    """Values of column `name` written by INSERT ... VALUES (one row or many) or UPDATE ... SET."""
+    rows = [getattr(statement, "_values", None) or {}]
+    for many in getattr(statement, "_multi_values", ()) or ():
+        rows.extend(many)
     found = set()
-    for key, value in values.items():
-        name = getattr(key, "key", key)
-        if name == "provider_id":
-            found.add(getattr(value, "value", value))
+    for row in rows:
+        for key, value in row.items():
+            if getattr(key, "key", key) == name:
+                found.add(getattr(value, "value", value))
+    found.discard(None)
     return found

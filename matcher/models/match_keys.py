@@ -201,6 +201,7 @@ def rebuild_match_keys(connection: Connection, provider_ids: Iterable[int] | Non
     ids = sorted(set(provider_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
+        _lock_providers(connection, chunk)
         connection.execute(delete(table).where(table.c.provider_id.in_(chunk)))
         connection.execute(insert(table).from_select(_INSERTED, _derived(chunk)))
 
@@ -212,8 +213,36 @@ def copy_provider_columns(connection: Connection, provider_ids: Iterable[int]) -
     ids = sorted(set(provider_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        connection.execute(
-            sql_update(table)
-            .where(table.c.provider_id == p.c.id, p.c.id.in_(chunk))
-            .values({name: p.c[source] for name, source in COPIED.items()})
-        )
+        _lock_providers(connection, chunk)
+        if connection.dialect.name == "postgresql":
+            statement = (
+                sql_update(table)
+                .where(table.c.provider_id == p.c.id, p.c.id.in_(chunk))
+                .values({name: p.c[source] for name, source in COPIED.items()})
+            )
+        else:
+            # Correlated subqueries, not UPDATE ... FROM: that needs SQLite 3.33 or later.
+            owner = table.c.provider_id
+            statement = (
+                sql_update(table)
+                .where(owner.in_(chunk))
+                .values(
+                    {
+                        name: select(p.c[source]).where(p.c.id == owner).scalar_subquery()
+                        for name, source in COPIED.items()
+                    }
+                )
+            )
+        connection.execute(statement)
+
+
+def _lock_providers(connection: Connection, ids: list[int]) -> None:
+    """Lock the providers' rows before their keys, in id order, as every other write does.
+
+    A provider update (rating, track record, offer stamp) locks the provider row, then its
+    keys; a coverage change that rebuilt the keys first and updated the provider after would
+    take them the other way round and deadlock with it on PostgreSQL. (SQLite: one writer.)
+    """
+    if connection.dialect.name == "postgresql":
+        p = Provider.__table__
+        connection.execute(select(p.c.id).where(p.c.id.in_(ids)).order_by(p.c.id).with_for_update())
