@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from matcher.admin import requests, routes, sector_complexity  # noqa: E402,F401
+from matcher.admin import requests, routes, sector_complexity, stalled  # noqa: E402,F401

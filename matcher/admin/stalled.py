@@ -1,0 +1,176 @@
+"""Stalled requests: every invited provider is done, nobody is left to invite, nothing to decide.
+
+Such a request stays `matched` and its business has been told (matcher/rematch_mail.py), but no
+job will move it again: only an admin can, by widening the market and re-running matching.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import render_template, request
+from sqlalchemy import exists
+from sqlmodel import Session, and_, col, func, or_, select
+
+from matcher.admin import bp
+from matcher.admin.queries import PAGE_SIZE, queue_sizes
+from matcher.admin.requests import QUEUES
+from matcher.auth.guards import admin_required
+from matcher.db import get_session
+from matcher.matching import MAX_PROVIDERS_PER_REQUEST
+from matcher.models import (
+    LeadOffer,
+    OfferStatus,
+    Quote,
+    QuoteRequest,
+    QuoteStatus,
+    RequestStatus,
+    utcnow,
+)
+from matcher.reference import STANDARDS
+
+STALLED_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED)
+# Quotes the business still has to decide on: while one exists the request is not stuck.
+PENDING_DECISION = (QuoteStatus.FIRM, QuoteStatus.ACCEPTED)
+# A decline or an expiry re-matches at once, but the expiry sweep and a provider's answer can
+# land minutes apart: the queue waits this long so it lists only what has really come to rest.
+STALLED_AFTER = timedelta(hours=1)
+# Past this the offset stops meaning anything, and SQLite cannot even bind it.
+LAST_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Stall:
+    """One stalled request and what became of its offers."""
+
+    request: QuoteRequest
+    offered: int
+    declined: int
+    expired: int
+    turned_down: int
+    last_ended: datetime | None
+
+    @property
+    def at_limit(self) -> bool:
+        """True when the request was offered to as many providers as it ever may be."""
+        return self.offered >= MAX_PROVIDERS_PER_REQUEST
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why nobody is working on it, in the admin's words."""
+        said = [
+            f"{number} {words}"
+            for number, words in (
+                (self.declined, "declined"),
+                (self.expired, "did not answer in time"),
+                (self.turned_down, "quote(s) turned down by the business"),
+            )
+            if number
+        ]
+        offered = f"{self.offered} of {MAX_PROVIDERS_PER_REQUEST} offered"
+        if self.at_limit:
+            return [*said, f"limit reached: {offered}"]
+        return [*said, f"{offered}: no one else fitted"]
+
+
+def _ended_since(cutoff: datetime) -> list:
+    """NOT EXISTS conditions: no offer or quote decision of the outer request at/after `cutoff`."""
+    # An expiry ends at its answer-by time; a decline when it was sent; a quote the business
+    # turned down (its offer cancelled or lost) when the business decided.
+    # Spelled as plain column comparisons, not a CASE, so the planner can use their statistics.
+    expired = col(LeadOffer.status) == OfferStatus.EXPIRED
+    offer_ended = or_(
+        and_(expired, col(LeadOffer.expires_at) >= cutoff),
+        and_(~expired, col(LeadOffer.responded_at) >= cutoff),
+    )
+    # Two separate NOT EXISTS, not NOT (A OR B): PostgreSQL turns each into an anti-join
+    # probing the request_id index instead of hashing every recent row of the table.
+    return [
+        ~exists().where(LeadOffer.request_id == QuoteRequest.id, offer_ended),
+        ~exists().where(Quote.request_id == QuoteRequest.id, col(Quote.decided_at) >= cutoff),
+    ]
+
+
+def stalled_query(*, now: datetime, quiet_for: timedelta = STALLED_AFTER):
+    """Live confirmed/matched requests with offers, none open, no firm quote, quiet a while."""
+    any_offer = exists().where(LeadOffer.request_id == QuoteRequest.id)
+    open_offer = exists().where(
+        LeadOffer.request_id == QuoteRequest.id, LeadOffer.status == OfferStatus.OFFERED
+    )
+    firm_quote = exists().where(
+        Quote.request_id == QuoteRequest.id, col(Quote.status).in_(PENDING_DECISION)
+    )
+    # Each EXISTS probes one request's rows through the request_id indexes of lead_offer and
+    # quote; the outer scan is bounded by the status index to the open requests.
+    return (
+        select(QuoteRequest)
+        .where(col(QuoteRequest.status).in_(STALLED_STATUSES))
+        .where(col(QuoteRequest.purged_at).is_(None))
+        .where(any_offer, ~open_offer, ~firm_quote, *_ended_since(now - quiet_for))
+    )
+
+
+def stalled_requests(
+    session: Session, *, now: datetime, page: int = 1, quiet_for: timedelta = STALLED_AFTER
+) -> tuple[list[Stall], int]:
+    """A page of stalled requests, oldest first (their businesses waited longest); the total."""
+    query = stalled_query(now=now, quiet_for=quiet_for)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(QuoteRequest.created_at), col(QuoteRequest.id))
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return _explain(session, list(rows)), total
+
+
+def _explain(session: Session, requests: list[QuoteRequest]) -> list[Stall]:
+    ids = [r.id for r in requests]
+    offers = session.exec(
+        select(
+            LeadOffer.request_id, LeadOffer.status, LeadOffer.responded_at, LeadOffer.expires_at
+        ).where(col(LeadOffer.request_id).in_(ids))
+    ).all()
+    decisions = session.exec(
+        select(Quote.request_id, Quote.status, Quote.decided_at).where(
+            col(Quote.request_id).in_(ids)
+        )
+    ).all()
+    stalls = []
+    for quote_request in requests:
+        own = [o for o in offers if o.request_id == quote_request.id]
+        turned_down = [
+            q for q in decisions if q.request_id == quote_request.id and q.decided_at is not None
+        ]
+        ended = [o.expires_at if o.status == OfferStatus.EXPIRED else o.responded_at for o in own]
+        ended += [q.decided_at for q in turned_down]
+        stalls.append(
+            Stall(
+                request=quote_request,
+                offered=len(own),
+                declined=sum(1 for o in own if o.status == OfferStatus.DECLINED),
+                expired=sum(1 for o in own if o.status == OfferStatus.EXPIRED),
+                turned_down=sum(1 for q in turned_down if q.status == QuoteStatus.DECLINED),
+                last_ended=max((moment for moment in ended if moment is not None), default=None),
+            )
+        )
+    return stalls
+
+
+@bp.get("/requests/stalled", endpoint="stalled_requests")
+@admin_required
+def stalled_list():
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
+    session = get_session()
+    stalls, total = stalled_requests(session, now=utcnow(), page=page)
+    return render_template(
+        "admin/requests_stalled.html",
+        stalls=stalls,
+        total=total,
+        queue="stalled",
+        queues=QUEUES,
+        sizes=queue_sizes(session),
+        page=page,
+        page_size=PAGE_SIZE,
+        quiet_minutes=int(STALLED_AFTER.total_seconds() // 60),
+        standards=STANDARDS,
+    )
