@@ -39,6 +39,7 @@ from matcher.matching import (
     Selection,
 )
 from matcher.models import Affiliation, LeadOffer, Provider, QuoteRequest
+from matcher.models.match_keys import SCORE_INPUTS
 from matcher.narrowing import SINCE, kind_selects, parameters
 from matcher.score_bound import score_bound, score_parameters
 
@@ -125,14 +126,7 @@ _FACT_COLUMNS = (
     "min_employees",
     "max_employees",
     "monthly_cap",
-    "offers_received",
-    "offers_answered",
-    "median_response_hours",
-    "rating_count",
-    "rating_sum",
-    "last_offered_at",
-    "day_rate",
-    "currency",
+    *SCORE_INPUTS,
     "accreditation_expires_on",
 )
 

@@ -41,7 +41,7 @@ from matcher.models import (
     ProviderStatus,
 )
 from matcher.models.base import UTCDateTime
-from matcher.models.match_keys import EVERY_SECTOR, standard_set
+from matcher.models.match_keys import EVERY_SECTOR, SCORE_INPUTS, standard_set
 
 P = Provider.__table__
 COUNTRY = ProviderCountry.__table__
@@ -199,19 +199,7 @@ def kind_selects(standard_count: int, *, excluding: bool = False) -> dict:
 
 
 # What the score bound and the capacity count read of a key row.
-_RANKED_COPIES = (
-    "monthly_cap",
-    "home_country",
-    "region",
-    "offers_received",
-    "offers_answered",
-    "median_response_hours",
-    "rating_count",
-    "rating_sum",
-    "last_offered_at",
-    "day_rate",
-    "currency",
-)
+_RANKED_COPIES = ("monthly_cap", "home_country", "region", *SCORE_INPUTS)
 
 
 def count_removed(session: Session, request: RequestFacts, now: datetime) -> dict[str, int]:

@@ -36,6 +36,17 @@ EVERY_SECTOR = 0
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
 CHUNK = 5000
 
+# The provider columns the score reads beyond locality: track record, recency and price.
+SCORE_INPUTS = (
+    "offers_received",
+    "offers_answered",
+    "median_response_hours",
+    "rating_count",
+    "rating_sum",
+    "last_offered_at",
+    "day_rate",
+    "currency",
+)
 # Key column -> the provider column it copies.
 COPIED = {
     "status": "status",
@@ -44,14 +55,7 @@ COPIED = {
     "min_employees": "min_employees",
     "max_employees": "max_employees",
     "monthly_cap": "monthly_cap",
-    "offers_received": "offers_received",
-    "offers_answered": "offers_answered",
-    "median_response_hours": "median_response_hours",
-    "rating_count": "rating_count",
-    "rating_sum": "rating_sum",
-    "last_offered_at": "last_offered_at",
-    "day_rate": "day_rate",
-    "currency": "currency",
+    **{name: name for name in SCORE_INPUTS},
     "accreditation_body_id": "accreditation_body_id",
     "accreditation_expires_on": "accreditation_expires_on",
 }
