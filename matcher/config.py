@@ -18,6 +18,21 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _number(name: str, default, *, kind=int, minimum=1):
+    # A typo in a number must stop the start-up with the setting's name, not a bare ValueError.
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
+    if not value >= minimum:  # also refuses a float "nan"
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain postgresql:// URLs at the psycopg 3 driver we ship."""
     parsed = make_url(url)
@@ -56,11 +71,11 @@ def load_config(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "QUEUE_NAMES": ("mail", "default"),
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
-        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 25),
+        "SMTP_PORT": _number("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
-        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT") or 10),
+        "SMTP_TIMEOUT": _number("SMTP_TIMEOUT", 10.0, kind=float, minimum=0.1),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "CertMatch <no-reply@certmatch.example>",
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
@@ -70,7 +85,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SEND_HSTS": secure,
-        "RESPONSE_WINDOW_HOURS": int(os.environ.get("RESPONSE_WINDOW_HOURS") or 48),
+        "RESPONSE_WINDOW_HOURS": _number("RESPONSE_WINDOW_HOURS", 48),
         "RATE_LIMIT_QUOTE": os.environ.get("RATE_LIMIT_QUOTE") or "10 per hour",
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per 15 minutes",
         "RATELIMIT_ENABLED": not _flag("CERTMATCH_NO_RATE_LIMIT"),
@@ -83,8 +98,8 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # How long an outbox row may wait before the sweeper re-enqueues it, and how often
         # the sweeper runs (lowered in tests that simulate a Redis outage).
-        "OUTBOX_SWEEP_AFTER_SECONDS": int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS") or 60),
-        "OUTBOX_SWEEP_INTERVAL_SECONDS": int(os.environ.get("OUTBOX_SWEEP_INTERVAL_SECONDS") or 30),
+        "OUTBOX_SWEEP_AFTER_SECONDS": _number("OUTBOX_SWEEP_AFTER_SECONDS", 60),
+        "OUTBOX_SWEEP_INTERVAL_SECONDS": _number("OUTBOX_SWEEP_INTERVAL_SECONDS", 30),
         "DUPLICATE_REQUEST_WINDOW_MINUTES": 15,
-        "DATA_RETENTION_DAYS": int(os.environ.get("DATA_RETENTION_DAYS") or 365),
+        "DATA_RETENTION_DAYS": _number("DATA_RETENTION_DAYS", 365),
     }

@@ -3,8 +3,9 @@
 Which requests are due:
 - closed or withdrawn: DATA_RETENTION_DAYS after `closed_at` (the last moment the business or
   a provider could act on it; `created_at` for an old row that never recorded it);
-- pending confirmation: UNCONFIRMED_DAYS after `created_at`, since nobody ever asked for
-  anything to happen with data that was never confirmed;
+- never confirmed (`confirmed_at` unset), whether still pending or withdrawn before it was
+  confirmed: UNCONFIRMED_DAYS after `created_at` (or DATA_RETENTION_DAYS when that is
+  shorter), since nobody ever asked for anything to happen with data that was never confirmed;
 - never a request that is still live (confirmed, matched, unmatched or accepted): those close
   after 30 days (matcher/lifecycle.py) and only then start their retention period.
 
@@ -38,6 +39,8 @@ from matcher.quotes.state import lock_request
 UNCONFIRMED_DAYS = 30
 # Requests in these states have ended; their retention period runs from closed_at.
 ENDED_STATUSES = (RequestStatus.CLOSED, RequestStatus.WITHDRAWN)
+# Requests no business or provider can act on any more: only these are ever purged.
+NOT_LIVE_STATUSES = (RequestStatus.PENDING_CONFIRMATION, *ENDED_STATUSES)
 BATCH_SIZE = 200
 
 DELETED = "[deleted]"
@@ -65,19 +68,26 @@ def retention_days() -> int:
     return current_app.config["DATA_RETENTION_DAYS"]
 
 
+def unconfirmed_days(days: int | None = None) -> int:
+    """How many days a never-confirmed request keeps its data: never longer than the rest."""
+    return min(UNCONFIRMED_DAYS, retention_days() if days is None else days)
+
+
 def kept_days(quote_request: QuoteRequest) -> int:
     """How many days this request's personal data was kept before purging."""
-    if quote_request.status == RequestStatus.PENDING_CONFIRMATION:
-        return UNCONFIRMED_DAYS
+    if quote_request.confirmed_at is None:
+        return unconfirmed_days()
     return retention_days()
 
 
 def is_due(quote_request: QuoteRequest, *, now: datetime, days: int) -> bool:
     """Whether a request's personal data is past retention and not purged yet."""
-    if quote_request.purged_at is not None:
+    if quote_request.purged_at is not None or quote_request.status not in NOT_LIVE_STATUSES:
         return False
-    if quote_request.status == RequestStatus.PENDING_CONFIRMATION:
-        return quote_request.created_at <= now - timedelta(days=UNCONFIRMED_DAYS)
+    # Withdrawn before it was confirmed: still the short period, counted from the form.
+    unconfirmed_cutoff = now - timedelta(days=unconfirmed_days(days))
+    if quote_request.confirmed_at is None and quote_request.created_at <= unconfirmed_cutoff:
+        return True
     if quote_request.status in ENDED_STATUSES:
         ended = quote_request.closed_at or quote_request.created_at
         return ended <= now - timedelta(days=days)
@@ -97,8 +107,9 @@ def requests_due_purge(
         ),
     )
     unconfirmed = and_(
-        QuoteRequest.status == RequestStatus.PENDING_CONFIRMATION,
-        col(QuoteRequest.created_at) <= now - timedelta(days=UNCONFIRMED_DAYS),
+        col(QuoteRequest.status).in_(NOT_LIVE_STATUSES),
+        col(QuoteRequest.confirmed_at).is_(None),
+        col(QuoteRequest.created_at) <= now - timedelta(days=unconfirmed_days()),
     )
     return list(
         session.exec(

@@ -302,7 +302,10 @@ def test_the_job_works_through_every_batch(app, db, monkeypatch):
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        (dict(status=RequestStatus.CLOSED, closed_at=NOW - YEAR), "deleted 365 days later"),
+        (
+            dict(status=RequestStatus.CLOSED, confirmed_at=NOW - 2 * YEAR, closed_at=NOW - YEAR),
+            "deleted 365 days later",
+        ),
         (
             dict(created_at=NOW - MONTH),
             "never confirmed, so its details were deleted after 30 days",

@@ -5,7 +5,6 @@ from flask import abort, current_app, redirect, render_template, url_for
 from matcher import offers, quote_requests, retention
 from matcher.db import get_session
 from matcher.extensions import limiter
-from matcher.models import RequestStatus
 from matcher.public import actions, bp
 from matcher.public.forms import ConfirmForm, QuoteRequestForm, ResendLinksForm
 from matcher.quote_requests import RequestDetails
@@ -68,7 +67,7 @@ def missing_request_page(token: str):
     return render_template(
         "public/purged.html",
         days=retention.kept_days(purged),
-        unconfirmed=purged.status == RequestStatus.PENDING_CONFIRMATION,
+        unconfirmed=purged.confirmed_at is None,
     ), 410
 
 

@@ -119,7 +119,12 @@ def decline_quote(session: Session, *, request_id: int, quote_id: int, now: date
 
 
 def withdraw_request(session: Session, *, request_id: int, now: datetime) -> QuoteRequest:
-    """Withdraw a request: open offers are cancelled and their providers told."""
+    """Withdraw a request: open offers are cancelled and their providers told.
+
+    A request never confirmed may be withdrawn too (it is the business's "not me, not any
+    more"): no provider heard of it, so nobody is told, a later confirm is refused, and its
+    data is purged on the unconfirmed schedule, counted from the form (matcher/retention.py).
+    """
     quote_request = lock_request(session, request_id)
     if quote_request is None:
         raise NotFound("request")

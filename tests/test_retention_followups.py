@@ -1,0 +1,153 @@
+"""Retention follow-ups: a request withdrawn before it was confirmed, the unconfirmed period
+against DATA_RETENTION_DAYS, number settings, mail a worker holds when the purge runs, a lead
+of a purged request, and the admin's Resend button on purged mail."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from matcher import retention
+from matcher.config import ConfigError, load_config
+from matcher.models import (
+    LeadOffer,
+    OutboxJob,
+    QuoteRequest,
+    RequestStatus,
+    utcnow,
+)
+from matcher.quotes import decisions
+from tests.auth_helpers import csrf_token
+from tests.factories import make_request
+from tests.lead_helpers import act, cbs, fresh, mails, request_path
+
+NOW = utcnow().replace(microsecond=0)
+DAY = timedelta(days=1)
+SECOND = timedelta(seconds=1)
+BUSINESS = "quentin@zebulon.example"
+PURGED = {**retention.PURGED_VALUES, "purged_at": NOW}
+
+
+def _due(db, now) -> list[int]:
+    db.rollback()
+    return retention.requests_due_purge(db, now=now)
+
+
+def _due_both_ways(db, request_id: int, now) -> bool:
+    """Whether the SQL query and is_due agree that a request is due; fails when they differ."""
+    in_sql = request_id in _due(db, now)
+    in_python = retention.is_due(
+        db.get(QuoteRequest, request_id), now=now, days=retention.retention_days()
+    )
+    assert in_sql == in_python
+    return in_sql
+
+
+# ---------------------------------------------------------------- withdrawn before confirming
+
+
+def test_a_request_withdrawn_before_confirmation_keeps_its_data_30_days_from_the_form(
+    app, db, client
+):
+    made = NOW - 10 * DAY
+    unconfirmed = make_request(db, created_at=made, email=BUSINESS)
+    confirmed = make_request(db, status=RequestStatus.CONFIRMED, created_at=made, confirmed_at=made)
+    path = request_path(app, unconfirmed)
+    token = csrf_token(client, path)
+    assert client.post(f"{path}/withdraw", data={"csrf_token": token}).status_code == 303
+    act(app, decisions.withdraw_request, request_id=confirmed.id, now=utcnow())
+
+    month_after_form = made + timedelta(days=retention.UNCONFIRMED_DAYS)
+    assert not _due_both_ways(db, unconfirmed.id, month_after_form - SECOND)
+    assert _due_both_ways(db, unconfirmed.id, month_after_form)
+    # A confirmed request runs its full period from the withdrawal.
+    assert not _due_both_ways(db, confirmed.id, month_after_form + 300 * DAY)
+
+    assert act(app, retention.purge_request, request_id=unconfirmed.id, now=month_after_form)
+    page = client.get(path)
+    assert page.status_code == 410
+    assert "never confirmed, so its details were deleted after 30 days" in page.get_data(
+        as_text=True
+    )
+
+
+def test_withdrawing_an_unconfirmed_request_tells_nobody_and_a_later_confirm_is_refused(
+    app, db, client, jobs
+):
+    cbs(db, 3)
+    pending = make_request(db, email=BUSINESS)
+    path = request_path(app, pending)
+    token = csrf_token(client, path)
+
+    assert client.post(f"{path}/withdraw", data={"csrf_token": token}).status_code == 303
+    assert client.post(path, data={"csrf_token": token}).status_code == 303
+    jobs()
+
+    request = fresh(db, QuoteRequest, pending.id)
+    assert (request.status, request.confirmed_at) == (RequestStatus.WITHDRAWN, None)
+    assert request.closed_at is not None
+    db.rollback()
+    assert db.exec(select(OutboxJob.id)).all() == []
+    assert db.exec(select(LeadOffer.id)).all() == []
+    assert mails(db) == []
+
+
+# ---------------------------------------------------------------- the configuration
+
+
+def test_the_unconfirmed_period_never_exceeds_data_retention_days(app, db, client):
+    app.config["DATA_RETENTION_DAYS"] = 10
+    pending = make_request(db, created_at=NOW - 10 * DAY)
+    withdrawn = make_request(
+        db, status=RequestStatus.WITHDRAWN, created_at=NOW - 10 * DAY, closed_at=NOW - DAY
+    )
+    recent = make_request(db, created_at=NOW - 10 * DAY + SECOND)
+
+    assert _due(db, NOW) == [pending.id, withdrawn.id]
+    assert not _due_both_ways(db, recent.id, NOW)
+    assert retention.unconfirmed_days() == 10
+
+    act(app, retention.purge_request, request_id=pending.id, now=NOW)
+    page = client.get(request_path(app, pending)).get_data(as_text=True)
+    assert "never confirmed, so its details were deleted after 10 days" in page
+
+
+NUMBER_SETTINGS = [
+    "DATA_RETENTION_DAYS",
+    "RESPONSE_WINDOW_HOURS",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
+    "OUTBOX_SWEEP_AFTER_SECONDS",
+    "OUTBOX_SWEEP_INTERVAL_SECONDS",
+]
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """An environment load_config accepts, with no number setting of the test run's own."""
+    monkeypatch.setenv("CERTMATCH_TESTING", "1")
+    for name in NUMBER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("name", NUMBER_SETTINGS)
+@pytest.mark.parametrize("value", ["a year", "0", "-30", "nan"])
+def test_a_number_setting_that_is_not_a_positive_number_stops_the_start_up_by_name(
+    environment, tmp_path, name, value
+):
+    if value == "nan" and name != "SMTP_TIMEOUT":
+        value = "36.5"  # a fraction where a whole number is due
+    environment.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=rf"^{name} must be .*{re.escape(repr(value))}$"):
+        load_config(str(tmp_path))
+
+
+def test_number_settings_are_read_and_default_when_unset(environment, tmp_path):
+    assert load_config(str(tmp_path))["DATA_RETENTION_DAYS"] == 365
+    environment.setenv("DATA_RETENTION_DAYS", " 90 ")
+    environment.setenv("SMTP_TIMEOUT", "2.5")
+    config = load_config(str(tmp_path))
+    assert (config["DATA_RETENTION_DAYS"], config["SMTP_TIMEOUT"]) == (90, 2.5)
