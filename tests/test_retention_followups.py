@@ -3,24 +3,30 @@ against DATA_RETENTION_DAYS, number settings, mail a worker holds when the purge
 of a purged request, and the admin's Resend button on purged mail."""
 
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from matcher import retention
 from matcher.config import ConfigError, load_config
 from matcher.models import (
     LeadOffer,
     OutboxJob,
+    OutboxMessage,
+    OutboxStatus,
     QuoteRequest,
     RequestStatus,
     utcnow,
 )
+from matcher.outbox import queue_mail
 from matcher.quotes import decisions
 from tests.auth_helpers import csrf_token
 from tests.factories import make_request
 from tests.lead_helpers import act, cbs, fresh, mails, request_path
+from workers import mail as mail_job
+from workers.outbox import sweep_outbox
 
 NOW = utcnow().replace(microsecond=0)
 DAY = timedelta(days=1)
@@ -151,3 +157,80 @@ def test_number_settings_are_read_and_default_when_unset(environment, tmp_path):
     environment.setenv("SMTP_TIMEOUT", "2.5")
     config = load_config(str(tmp_path))
     assert (config["DATA_RETENTION_DAYS"], config["SMTP_TIMEOUT"]) == (90, 2.5)
+
+
+# ---------------------------------------------------------------- mail held by a worker
+
+
+def _mail_due_purge(db) -> tuple[int, int]:
+    """A never-confirmed request past its month and its unsent mail; (request, mail) ids."""
+    db.rollback()
+    pending = make_request(db, created_at=NOW - 40 * DAY, email=BUSINESS)
+    message = queue_mail(
+        db, template="confirm_request", to=BUSINESS, subject="Confirm your request",
+        context={"req": pending, "standards": [], "link": "x"}, request_id=pending.id,
+    )  # fmt: skip
+    db.commit()
+    return pending.id, message.id
+
+
+def _purge(app, request_id: int) -> None:
+    assert act(app, retention.purge_request, request_id=request_id, now=NOW)
+
+
+@pytest.mark.parametrize("when", ["before_loading", "while_delivering", "while_failing"])
+def test_mail_purged_while_a_worker_holds_it_stays_purged_and_never_leaves_again(
+    app, db, smtp_sink, monkeypatch, when
+):
+    request_id, message_id = _mail_due_purge(db)
+    claim, deliver = mail_job._claim, mail_job.deliver
+
+    def claim_then_purged(claimed_id):
+        won = claim(claimed_id)
+        _purge(app, request_id)
+        return won
+
+    def deliver_while_purged(message):
+        _purge(app, request_id)
+        if when == "while_failing":
+            # The server's refusal quotes the address, as real ones do.
+            raise smtplib.SMTPRecipientsRefused({BUSINESS: (550, f"<{BUSINESS}> unknown")})
+        deliver(message)
+
+    if when == "before_loading":
+        monkeypatch.setattr(mail_job, "_claim", claim_then_purged)
+    else:
+        monkeypatch.setattr(mail_job, "deliver", deliver_while_purged)
+
+    with app.app_context():
+        outcome = mail_job.send_mail(message_id)
+
+    assert outcome == ("sent" if when == "while_delivering" else "purged")
+    assert len(smtp_sink.messages) == (1 if when == "while_delivering" else 0)
+    row = fresh(db, OutboxMessage, message_id)
+    assert (row.status, row.last_error, row.to_email) == (retention.MAIL_PURGED, None, "")
+    assert BUSINESS not in repr(row.model_dump())
+    # Long after, neither the sweeper nor a worker running the job again sends it.
+    monkeypatch.undo()
+    past = utcnow() - timedelta(hours=1)
+    db.exec(update(OutboxMessage).values(created_at=past, enqueued_at=past))
+    db.commit()
+    with app.app_context():
+        assert sweep_outbox()["mail"] == 0
+        assert mail_job.send_mail(message_id) == "skipped"
+    assert fresh(db, OutboxMessage, message_id).status == retention.MAIL_PURGED
+
+
+def test_a_failed_delivery_of_live_mail_is_still_recorded_for_the_sweeper(app, db, monkeypatch):
+    _, message_id = _mail_due_purge(db)
+
+    def refused(message):
+        raise smtplib.SMTPRecipientsRefused({BUSINESS: (550, "unknown")})
+
+    monkeypatch.setattr(mail_job, "deliver", refused)
+    with app.app_context(), pytest.raises(smtplib.SMTPRecipientsRefused):
+        mail_job.send_mail(message_id)
+
+    row = fresh(db, OutboxMessage, message_id)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert row.last_error.startswith("SMTPRecipientsRefused")

@@ -33,19 +33,24 @@ def send_mail(message_id: int) -> str:
         return "skipped"
     with transaction() as session:
         message = session.get(OutboxMessage, message_id)
+    if message.status != SENDING:
+        # The request's data was purged since the claim: its mail never leaves.
+        return "purged"
     try:
         deliver(message)
     except Exception as exc:
-        _release(message_id, error=f"{type(exc).__name__}: {exc}"[:500])
+        if not _finish(message_id, status=OutboxStatus.FAILED, last_error=_error_text(exc)):
+            # Purged meanwhile: not retried, and the error (it may quote the address) is dropped.
+            log.warning("mail %s not delivered and purged meanwhile", message_id)
+            return "purged"
         log.warning("mail %s not delivered: %s", message_id, type(exc).__name__)
         raise
-    with transaction() as session:
-        session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id)
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
-        )
+    _finish(message_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
     return "sent"
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _claim(message_id: int) -> bool:
@@ -65,13 +70,16 @@ def _claim(message_id: int) -> bool:
         return claimed.rowcount == 1
 
 
-def _release(message_id: int, *, error: str) -> None:
+def _finish(message_id: int, **values) -> bool:
+    # Only over our own claim: the purge may have marked the row since, and its mark stays.
     with transaction() as session:
-        session.exec(
+        finished = session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message_id)
-            .values(status=OutboxStatus.FAILED, last_error=error)
+            .where(col(OutboxMessage.status) == SENDING)
+            .values(**values)
         )
+        return finished.rowcount == 1
 
 
 def stale_sending_ids(session, now) -> list[int]:
