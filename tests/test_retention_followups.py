@@ -13,6 +13,7 @@ from matcher import retention
 from matcher.config import ConfigError, load_config
 from matcher.models import (
     LeadOffer,
+    OfferStatus,
     OutboxJob,
     OutboxMessage,
     OutboxStatus,
@@ -21,10 +22,11 @@ from matcher.models import (
     utcnow,
 )
 from matcher.outbox import queue_mail
-from matcher.quotes import decisions
+from matcher.quotes import answers, decisions
+from matcher.quotes.errors import QuoteError
 from tests.auth_helpers import csrf_token
 from tests.factories import make_request
-from tests.lead_helpers import act, cbs, fresh, mails, request_path
+from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
 from workers import mail as mail_job
 from workers.outbox import sweep_outbox
 
@@ -234,3 +236,21 @@ def test_a_failed_delivery_of_live_mail_is_still_recorded_for_the_sweeper(app, d
     row = fresh(db, OutboxMessage, message_id)
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
     assert row.last_error.startswith("SMTPRecipientsRefused")
+
+
+# ---------------------------------------------------------------- a lead of a purged request
+
+
+def test_a_provider_cannot_answer_a_lead_of_a_purged_request(app, db):
+    # What only a race could leave: the request purged while its lead is still open.
+    quote_request, (offer,) = matched_request(db, cbs(db, 1), **PURGED)
+    answer = {"offer_id": offer.id, "provider_id": offer.provider_id, "now": utcnow()}
+
+    with pytest.raises(QuoteError) as quoted:
+        act(app, answers.submit_quote, figures=cb_figures(), **answer)
+    with pytest.raises(QuoteError) as declined:
+        act(app, answers.decline_offer, reason="other", **answer)
+
+    assert quoted.value.code == declined.value.code == "purged"
+    assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
+    assert mails(db) == []

@@ -73,6 +73,8 @@ def _check_can_answer(quote_request: QuoteRequest, offer: LeadOffer, now: dateti
             "it has gone to another provider.",
             "expired",
         )
+    if quote_request.purged_at is not None:
+        raise QuoteError("This request's details were deleted; it takes no quotes.", "purged")
     if quote_request.status == RequestStatus.WITHDRAWN:
         raise QuoteError(
             "The business withdrew this request; it no longer takes quotes.", "withdrawn"
