@@ -7,7 +7,7 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from matcher import retention
 from matcher.config import ConfigError, load_config
@@ -24,7 +24,7 @@ from matcher.models import (
 from matcher.outbox import queue_mail
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import QuoteError
-from tests.auth_helpers import csrf_token
+from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.factories import make_request
 from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
 from workers import mail as mail_job
@@ -254,3 +254,47 @@ def test_a_provider_cannot_answer_a_lead_of_a_purged_request(app, db):
     assert quoted.value.code == declined.value.code == "purged"
     assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
     assert mails(db) == []
+
+
+# ---------------------------------------------------------------- the admin's outbox
+
+
+def test_the_admin_outbox_offers_resend_only_for_mail_that_may_leave_again(app, db, client):
+    purged_request, (offer,) = matched_request(db, cbs(db, 1), email=BUSINESS)
+    live = make_request(db, email="eve@other.example")
+    context = {"req": live, "standards": [], "link": "x"}
+
+    def mail(to, request_id, status=OutboxStatus.PENDING, **fields):
+        message = queue_mail(
+            db, template="confirm_request", to=to, subject="s", context=context,
+            request_id=request_id, **fields,
+        )  # fmt: skip
+        message.status = status
+        return message
+
+    mail(BUSINESS, purged_request.id)
+    mail(BUSINESS, purged_request.id, OutboxStatus.SENT)
+    mail("lead@cb.example", purged_request.id, OutboxStatus.SENT, provider_id=offer.provider_id)
+    live_ids = {
+        mail("eve@other.example", live.id, OutboxStatus.SENT).id,
+        mail("eve@other.example", live.id, OutboxStatus.FAILED).id,
+    }
+    db.commit()
+    db.exec(
+        update(LeadOffer).where(col(LeadOffer.id) == offer.id).values(status=OfferStatus.EXPIRED)
+    )
+    db.exec(
+        update(QuoteRequest)
+        .where(col(QuoteRequest.id) == purged_request.id)
+        .values(status=RequestStatus.CLOSED, closed_at=NOW - 400 * DAY)
+    )
+    db.commit()
+    _purge(app, purged_request.id)
+    admin = make_admin(db)
+    login(client, admin.email, ADMIN_PASSWORD)
+
+    page = client.get("/admin/mail").get_data(as_text=True)
+
+    offered = {int(i) for i in re.findall(r"/admin/mail/(\d+)/resend", page)}
+    assert offered == live_ids
+    assert page.count("Deleted with its request") == 3

@@ -140,12 +140,27 @@ def mail_for_resend(session: Session, message_id: int) -> OutboxMessage | None:
 
 def resend_refusal(session: Session, message: OutboxMessage) -> str | None:
     """Why a mail may not be sent again, or None: nothing about a purged request leaves again."""
+    return RESEND_PURGED if purged_mail_ids(session, [message]) else None
+
+
+def purged_mail_ids(session: Session, messages: list[OutboxMessage]) -> set[int]:
+    """Which of these mails belong to a purged request: they are never sent again."""
+    request_ids = {m.request_id for m in messages if m.request_id is not None}
+    purged_requests: set[int] = set()
+    if request_ids:
+        purged_requests.update(
+            session.exec(
+                select(QuoteRequest.id)
+                .where(col(QuoteRequest.id).in_(request_ids))
+                .where(col(QuoteRequest.purged_at).is_not(None))
+            )
+        )
     # A delivered mail keeps its status through a purge; its emptied address still tells.
-    purged = message.status == MAIL_PURGED or not message.to_email
-    if not purged and message.request_id is not None:
-        quote_request = session.get(QuoteRequest, message.request_id)
-        purged = quote_request is not None and quote_request.purged_at is not None
-    return RESEND_PURGED if purged else None
+    return {
+        m.id
+        for m in messages
+        if m.status == MAIL_PURGED or not m.to_email or m.request_id in purged_requests
+    }
 
 
 def reset_for_resend(session: Session, message: OutboxMessage) -> None:

@@ -262,9 +262,11 @@ def _audit_body(session, body: AccreditationBody, action: str) -> None:
 def mail():
     session = get_session()
     page = request.args.get("page", 1, type=int) or 1
+    messages = queries.outbox(session, page=page)
     return render_template(
         "admin/mail.html",
-        messages=queries.outbox(session, page=page),
+        messages=messages,
+        purged=queries.purged_mail_ids(session, messages),
         counts=queries.mail_counts(session),
         page=page,
         form=EmptyForm(),
