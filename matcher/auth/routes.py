@@ -1,5 +1,8 @@
 """Login, logout and password reset: thin views over matcher.accounts."""
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -23,10 +26,19 @@ def home_for(user) -> str:
     return url_for("admin.dashboard") if user.role == Role.ADMIN else url_for("provider.inbox")
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site; None for anything a browser could take elsewhere."""
+    if not target or "\\" in target:
+        return None
+    # Browsers drop tabs and newlines from URLs and Werkzeug keeps a tab in Location:
+    # "/\t/evil.example" arrives as "//evil.example". Spaces, controls and invisible
+    # format characters have no business in a link of ours.
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return None if parts.path.startswith("//") else target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +60,7 @@ def login():
             "Please confirm your e-mail address first: follow the link we sent you."
         )
         return render_template("auth/login.html", form=form), 422
-    next_url = _safe_next(request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
     if two_factor.is_enrolled(user):
         session.commit()  # a rehashed password, if any
         pending.begin_login(user, next_url)
@@ -64,7 +76,8 @@ def complete_login(user, next_url: str | None):
     login_user(user)
     if two_factor.required_for(user) and not two_factor.is_enrolled(user):
         next_url = None  # nowhere else to go before the set-up
-    return redirect(next_url or home_for(user), code=303)
+    # Checked again: a half-done sign-in may have been started before this check existed.
+    return redirect(safe_next(next_url) or home_for(user), code=303)
 
 
 @bp.post("/logout")
