@@ -14,7 +14,8 @@ from markupsafe import Markup
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
-from matcher.models import Role, User
+from matcher.models import Role, User, utcnow
+from matcher.two_factor_notices import tell_owner
 
 ISSUER = "CertMatch"
 # RFC 6238 allows for clock drift; one step either side is what authenticator apps expect.
@@ -78,7 +79,8 @@ def matching_step(
     secret: str, code: str, *, after: int | None, now: float | None = None
 ) -> int | None:
     """The time step within the window whose code this is and that is newer than `after`."""
-    if len(code) != 6 or not code.isdigit():
+    # isdigit() alone passes other scripts' digits ("١٢٣٤٥٦"), which compare_digest refuses.
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(time.time() if now is None else now)
@@ -96,12 +98,16 @@ def _claim_step(session: Session, user: User, step: int) -> bool:
         update(User)
         .where(User.id == user.id)
         .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step)
+        # Checked again here: a guess racing the wrong code that locked the step loses too.
+        .where(or_(User.totp_locked_until.is_(None), User.totp_locked_until <= utcnow()))
+        # A right code ends a run of wrong ones.
+        .values(totp_last_step=step, totp_failures=0, totp_locked_until=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     user.totp_last_step = step
+    _forget_wrong_codes(user)
     return True
 
 
@@ -122,17 +128,29 @@ def enable(session: Session, user: User, secret: str, code: str) -> bool:
     user.totp_secret = seal(secret)
     # The code that confirmed the set-up cannot be replayed to sign in.
     user.totp_last_step = step
+    _forget_wrong_codes(user)
     session.add(user)
     session.flush()
+    tell_owner(session, user, "two_factor_on")
     return True
 
 
-def disable(session: Session, user: User) -> None:
-    """Turn two-factor sign-in off (the caller checked password and code); flush only."""
+def disable(session: Session, user: User, *, by_admin: bool = False) -> None:
+    """Turn two-factor sign-in off (the caller checked password and code); flush only.
+
+    `by_admin`: an admin reset it (a lost phone), which the owner's mail says.
+    """
     user.totp_secret = None
     user.totp_last_step = None
+    _forget_wrong_codes(user)
     session.add(user)
     session.flush()
+    tell_owner(session, user, "two_factor_reset" if by_admin else "two_factor_off")
+
+
+def _forget_wrong_codes(user: User) -> None:
+    user.totp_failures = 0
+    user.totp_locked_until = None
 
 
 def normalise_code(code: str) -> str:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from matcher import two_factor
 from matcher.accounts import create_user, find_user
 from matcher.db import get_session
-from matcher.models import Provider, Role, User
+from matcher.models import OutboxMessage, Provider, Role, User
 
 ADMIN_PASSWORD = "correct horse battery staple admin"
 PROVIDER_PASSWORD = "violet trombone quarry seventy"
@@ -62,6 +62,12 @@ def code_at(secret: str, offset: int = 0) -> str:
     return totp.generate_otp(totp.timecode(time.time()) + offset)
 
 
+def wrong_code(secret: str) -> str:
+    """Six digits that no step of the current window accepts."""
+    window = {code_at(secret, offset) for offset in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
+
+
 def offered_totp_secret(client) -> str:
     """The secret the set-up page offers the logged-in user (what a phone would scan)."""
     match = _TOTP_SECRET.search(client.get("/account/two-factor").get_data(as_text=True))
@@ -74,6 +80,24 @@ def two_factor_state(session, email: str) -> tuple[str | None, int | None, str]:
     session.commit()
     columns = (User.totp_secret, User.totp_last_step, User.session_nonce)
     return tuple(session.exec(select(*columns).where(User.email == email)).one())
+
+
+def lock_state(session, email: str) -> tuple[int, object]:
+    """The user's count of wrong codes in a row and when its code step opens again, read fresh."""
+    session.commit()
+    columns = (User.totp_failures, User.totp_locked_until)
+    return tuple(session.exec(select(*columns).where(User.email == email)).one())
+
+
+def owner_mails(session, email: str) -> list[tuple[str, str]]:
+    """(template, plain text) of every outbox mail to `email`, oldest first, read fresh."""
+    session.commit()
+    query = (
+        select(OutboxMessage.template, OutboxMessage.body_text)
+        .where(OutboxMessage.to_email == email)
+        .order_by(OutboxMessage.id)
+    )
+    return [tuple(row) for row in session.exec(query).all()]
 
 
 def unused_code(app, email: str) -> str:

@@ -21,6 +21,7 @@ from tests.auth_helpers import (
     offered_totp_secret,
     post_form,
     two_factor_state,
+    wrong_code,
 )
 from tests.provider_factories import make_provider
 from tests.web import field_errors
@@ -34,12 +35,6 @@ def provider_login(db):
     provider = make_provider(db, status=ProviderStatus.VERIFIED)
     make_provider_user(db, provider)
     return provider.email
-
-
-def wrong_code(secret: str) -> str:
-    """Six digits that no step of the current window accepts."""
-    window = {code_at(secret, offset) for offset in (-1, 0, 1)}
-    return next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
 
 
 # ---------------------------------------------------------------- set-up
@@ -142,6 +137,16 @@ def test_the_code_that_confirmed_the_setup_cannot_sign_in(client, db):
     logout(client)
     login(client, email, PROVIDER_PASSWORD, second_step=False)
     assert enter_code(client, code).status_code == 422
+
+
+def test_digits_of_other_scripts_are_never_a_code(db):
+    secret = two_factor.new_secret()
+    arabic_indic = code_at(secret).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert arabic_indic.isdigit()  # what let them through before
+    assert two_factor.matching_step(secret, arabic_indic, after=None) is None
+    user = db.get(User, make_provider_user(db, make_provider(db)).id)
+    assert not two_factor.enable(db, user, secret, arabic_indic)
+    db.rollback()
 
 
 def test_two_racing_requests_with_one_code_do_not_both_win(app, db):

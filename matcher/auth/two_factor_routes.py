@@ -10,8 +10,26 @@ from matcher.auth.routes import complete_login, home_for, login_limit
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.passwords import verify_password
+from matcher.two_factor_lockout import CodeCheck, check_code, locked_until, secret_unreadable
 
 WRONG_CODE = "That code is not right, or it was used already. Enter the code your app shows now."
+UNREADABLE = (
+    "Your two-factor set-up can no longer be read (the site's keys changed). "
+    "Ask a CertMatch admin to reset it, then log in with your password and set it up again."
+)
+
+
+def _refusal(user, result: CodeCheck) -> str:
+    """What to tell someone whose code was not accepted."""
+    if result is CodeCheck.UNREADABLE:
+        return UNREADABLE
+    until = locked_until(user)
+    if result is CodeCheck.LOCKED and until is not None:
+        return (
+            "Too many wrong codes: this account's code step is locked until "
+            f"{until:%H:%M} UTC. Then enter the code your app shows."
+        )
+    return WRONG_CODE
 
 
 def _pending_account() -> str:
@@ -37,16 +55,20 @@ def login_two_factor():
         pending.forget()
         flash("Your sign-in timed out. Please enter your password again.", "error")
         return redirect(url_for("auth.login"), code=303)
+    if secret_unreadable(user):
+        # No code can ever match: say so rather than "wrong code" forever.
+        return render_template("auth/two_factor_unreadable.html"), 409
     form = TwoFactorCodeForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/two_factor_login.html", form=form), status
-    if not two_factor.accept_code(session, user, form.code.data):
-        session.rollback()
-        form.code.errors.append(WRONG_CODE)
-        return render_template("auth/two_factor_login.html", form=form), 422
-    next_url = pending.finish_login()
-    return complete_login(user, next_url)
+    result = check_code(session, user, form.code.data)
+    if result is CodeCheck.ACCEPTED:
+        return complete_login(user, pending.finish_login())
+    session.commit()  # the count of wrong codes, a lock and its mail
+    form.code.errors.append(_refusal(user, result))
+    status = 429 if result is CodeCheck.LOCKED else 422
+    return render_template("auth/two_factor_login.html", form=form), status
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
@@ -99,9 +121,9 @@ def two_factor_disable():
         session = get_session()
         if not verify_password(user.password_hash, form.password.data):
             form.password.errors.append("That is not your password.")
-        elif not two_factor.accept_code(session, user, form.code.data):
-            session.rollback()
-            form.code.errors.append(WRONG_CODE)
+        elif (result := check_code(session, user, form.code.data)) is not CodeCheck.ACCEPTED:
+            session.commit()  # the count of wrong codes, a lock and its mail
+            form.code.errors.append(_refusal(user, result))
         else:
             two_factor.disable(session, user)
             session.commit()

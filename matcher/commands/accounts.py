@@ -40,7 +40,7 @@ def create_admin_command(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def reset_two_factor_command(email: str) -> None:
-    """Switch off someone's two-factor sign-in (a lost phone) and end their sessions."""
+    """Switch off someone's two-factor sign-in (a lost phone), end their sessions, tell them."""
     with transaction() as session:
         user = find_user(session, email)
         if user is None:
@@ -48,7 +48,7 @@ def reset_two_factor_command(email: str) -> None:
         if not two_factor.is_enrolled(user):
             click.echo(f"{user.email} has no two-factor sign-in; nothing to reset")
             return
-        two_factor.disable(session, user)
+        two_factor.disable(session, user, by_admin=True)
         # Whoever holds the lost phone and a session cookie is logged out too.
         end_session(session, user)
         session.add(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:03:33.970406
+Create Date: 2026-11-26 01:27:51.958394
 """
 
 from collections.abc import Sequence
@@ -178,6 +178,8 @@ def upgrade() -> None:
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=True),
+        sa.Column("totp_failures", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("totp_locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["provider_id"], ["provider.id"], name=op.f("fk_app_user_provider_id_provider")
