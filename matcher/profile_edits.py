@@ -8,20 +8,22 @@ The rule, and why:
 - A certification body's accreditation scope is a fact an accreditation body certifies: a
   widening waits for an admin (audit entry + a mail to the admins), while a narrowing counts at
   once, since a CB that lost a sector must stop getting leads for it today.
+- A verified consultant's qualifications sit under the business's "Verified by CertMatch"
+  badge: a new or changed one waits for an admin the same way, a removed one goes at once
+  (matcher/qualification_review.py). Before verification the whole application is reviewed,
+  so edits count at once.
 - A submission supersedes the one waiting: sending the live values back withdraws it.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, select
 
-from matcher import providers
+from matcher import providers, qualification_review
 from matcher.links import absolute_url
-from matcher.models import Provider, Qualification, Role, User
+from matcher.models import Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
-
-QUALIFICATION_FIELDS = ("name", "issuer", "number", "expires_on")
 
 
 def describe_coverage_change(before: dict[str, list], after: dict[str, list]) -> str | None:
@@ -69,16 +71,38 @@ def save_profile(
         reviewed=reviewed,
         packages=packages,
     )
+    proposal = _without_time(provider.pending_changes) if parked else {}
     if qualifications is not None:
-        _replace_qualifications(session, provider, qualifications, actor_id=actor_id)
+        waiting = _save_qualifications(session, provider, qualifications, actor_id=actor_id)
+        if waiting:
+            proposal["qualifications"] = waiting
+    elif "qualifications" in waiting_before:
+        proposal["qualifications"] = waiting_before["qualifications"]
     change = describe_coverage_change(before, providers.coverage(session, provider))
     if change:
         providers.audit(
             session, action="change_coverage", provider=provider, reason=change, actor_id=actor_id
         )
-    if parked and _without_time(provider.pending_changes) != _without_time(waiting_before):
+    _record_proposal(session, provider, proposal, waiting_before, before, actor_id=actor_id)
+    session.add(provider)
+    session.flush()
+    return bool(proposal)
+
+
+def _record_proposal(
+    session: Session,
+    provider: Provider,
+    proposal: dict[str, Any],
+    waiting_before: dict[str, Any],
+    before: dict[str, list],
+    *,
+    actor_id: int | None,
+) -> None:
+    """Park a new proposal (logged, admins told), keep the same one, or withdraw the old one."""
+    if proposal and proposal != _without_time(waiting_before):
+        provider.pending_changes = {**proposal, "submitted_at": utcnow().isoformat()}
         _changes_submitted(session, provider, before, actor_id=actor_id)
-    elif parked:
+    elif proposal:
         # The same proposal sent again (the form shows what waits): keep its date, say nothing.
         provider.pending_changes = waiting_before
     elif waiting_before:
@@ -86,9 +110,6 @@ def save_profile(
         providers.audit(
             session, action="withdraw_changes", provider=provider, reason=None, actor_id=actor_id
         )
-    session.add(provider)
-    session.flush()
-    return parked
 
 
 def _without_time(pending: dict | None) -> dict:
@@ -98,7 +119,7 @@ def _without_time(pending: dict | None) -> dict:
 def _changes_submitted(
     session: Session, provider: Provider, before: dict[str, list], *, actor_id: int | None
 ) -> None:
-    """Log the proposal and tell every admin: a CB's accreditation is checked before it counts."""
+    """Log the proposal and tell every admin: what a business relies on is checked first."""
     pending = _without_time(provider.pending_changes)
     lines = []
     if "scope" in pending:
@@ -109,18 +130,28 @@ def _changes_submitted(
         for name in providers.REVIEWED_FIELDS
         if name in pending
     ]
+    lines += [
+        f"qualification +{qualification_review.describe(row)}"
+        for row in pending.get("qualifications", [])
+    ]
     summary = "; ".join(line for line in lines if line)
     providers.audit(
         session, action="propose_changes", provider=provider, reason=summary, actor_id=actor_id
     )
     link = absolute_url(f"/admin/providers/{provider.id}")
+    # A CB asks about its accreditation, a consultant about its qualifications.
+    template, what = (
+        ("admin_qualification_changes", "qualifications")
+        if "qualifications" in pending
+        else ("admin_provider_changes", "accreditation")
+    )
     admins = session.exec(select(User.email).where(User.role == Role.ADMIN).order_by(User.id))
     for email in admins:
         queue_mail(
             session,
-            template="admin_provider_changes",
+            template=template,
             to=email,
-            subject=f"To review: {provider.name} asks to change its accreditation",
+            subject=f"To review: {provider.name} asks to change its {what}",
             context={"provider": provider, "summary": summary, "link": link},
             dedupe_key=f"changes:{provider.id}:{provider.pending_changes['submitted_at']}:{email}",
             provider_id=provider.id,
@@ -128,27 +159,31 @@ def _changes_submitted(
 
 
 def qualification_rows(session: Session, provider: Provider) -> list[dict[str, Any]]:
-    """A consultant's qualifications as plain values, in the order they were given."""
-    return [
-        {name: getattr(q, name) for name in QUALIFICATION_FIELDS}
-        for q in providers.qualifications(session, provider)
-    ]
+    """The qualifications the consultant's form shows: the checked ones, then those waiting."""
+    checked = qualification_review.checked_rows(session, provider)
+    return checked + qualification_review.waiting_rows(provider)
 
 
-def _replace_qualifications(
+def _save_qualifications(
     session: Session, provider: Provider, rows: list[dict[str, Any]], *, actor_id: int | None
-) -> None:
-    if rows == qualification_rows(session, provider):
-        return
-    session.exec(delete(Qualification).where(col(Qualification.provider_id) == provider.id))
-    for row in rows:
-        session.add(Qualification(provider_id=provider.id, **row))
-    session.flush()
-    names = ", ".join(row["name"] for row in rows) or "none"
+) -> list[dict[str, Any]]:
+    """Apply what counts at once; return the rows that wait for an admin (JSON values)."""
+    if not qualification_review.is_reviewed_one_by_one(provider):
+        if rows != qualification_review.checked_rows(session, provider):
+            qualification_review.replace_rows(session, provider, rows)
+            _log_qualifications(session, provider, actor_id=actor_id)
+        return []
+    if qualification_review.remove_unclaimed(session, provider, rows):
+        _log_qualifications(session, provider, actor_id=actor_id)
+    return qualification_review.unchecked(session, provider, rows)
+
+
+def _log_qualifications(session: Session, provider: Provider, *, actor_id: int | None) -> None:
+    names = ", ".join(row["name"] for row in qualification_review.checked_rows(session, provider))
     providers.audit(
         session,
         action="change_qualifications",
         provider=provider,
-        reason=f"qualifications now: {names}",
+        reason=f"qualifications now: {names or 'none'}",
         actor_id=actor_id,
     )

@@ -1,4 +1,7 @@
-"""Providers: creating them with their scope, status decisions, and reviewed profile changes."""
+"""Providers: creating them with their scope, status decisions, and changes parked for review.
+
+An admin approves or refuses what is parked in matcher/change_review.py.
+"""
 
 from collections.abc import Iterable
 from datetime import date
@@ -172,7 +175,7 @@ def affiliations(session: Session, provider: Provider) -> list[Provider]:
 
 
 def qualifications(session: Session, provider: Provider) -> list[Qualification]:
-    """A consultant's qualifications."""
+    """A consultant's qualifications in force (new ones may wait in `pending_changes`)."""
     return list(
         session.exec(
             select(Qualification)
@@ -296,38 +299,6 @@ def propose_changes(session: Session, provider: Provider, changes: dict[str, Any
     session.add(provider)
     session.flush()
     return True
-
-
-def apply_pending_changes(session: Session, provider: Provider, *, actor_id: int | None) -> None:
-    """Make the reviewed changes live, with an audit row; flush only."""
-    changes = dict(provider.pending_changes or {})
-    if not changes:
-        raise DecisionError("There are no changes waiting for review.")
-    for name in REVIEWED_FIELDS:
-        if name in changes:
-            value = changes[name]
-            if name == "accreditation_expires_on" and value:
-                value = date.fromisoformat(value)
-            setattr(provider, name, value)
-    if "scope" in changes:
-        replace_coverage(session, provider, scope=[tuple(p) for p in changes["scope"]])
-    provider.pending_changes = None
-    provider.updated_at = utcnow()
-    session.add(provider)
-    audit(session, action="approve_changes", provider=provider, reason=None, actor_id=actor_id)
-    session.flush()
-
-
-def discard_pending_changes(
-    session: Session, provider: Provider, *, reason: str, actor_id: int | None
-) -> None:
-    """Refuse the changes waiting for review; flush only."""
-    if not provider.pending_changes:
-        raise DecisionError("There are no changes waiting for review.")
-    provider.pending_changes = None
-    session.add(provider)
-    audit(session, action="refuse_changes", provider=provider, reason=reason, actor_id=actor_id)
-    session.flush()
 
 
 def update_profile(

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, delete, select
 
 from matcher import track_record
 from matcher.candidates import match_candidates
+from matcher.change_review import apply_pending_changes
 from matcher.db import make_engine
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import (
@@ -21,7 +22,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.models.match_keys import COPIED
-from matcher.providers import apply_pending_changes, create_provider, replace_coverage
+from matcher.providers import create_provider, replace_coverage
 from tests.market import fresh, make_body, make_cb, make_consultant
 
 

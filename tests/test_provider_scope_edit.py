@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import providers
+from matcher import change_review, providers
 from matcher.accounts import create_user
 from matcher.models import (
     AuditLog,
@@ -164,7 +164,7 @@ def test_saving_the_profile_unchanged_writes_no_audit_entry(consultant_client, d
     assert _audit(db, consultant_client.provider.id) == []
 
 
-def test_a_consultant_edits_its_qualifications_after_joining(consultant_client, db):
+def test_a_consultants_new_qualification_waits_for_an_admin(consultant_client, db):
     consultant_id = consultant_client.provider.id
     expires = (date.today() + timedelta(days=400)).isoformat()
     response = _save(
@@ -175,20 +175,27 @@ def test_a_consultant_edits_its_qualifications_after_joining(consultant_client, 
     )  # fmt: skip
     assert response.status_code == 303
 
-    rows = db.exec(select(Qualification).where(Qualification.provider_id == consultant_id)).all()
-    assert [(q.name, q.issuer, q.number, q.expires_on.isoformat()) for q in rows] == [
-        ("IRCA lead auditor ISO 9001", "CQI/IRCA", "IR-42", expires)
-    ]
-    page = consultant_client.get("/provider/profile").get_data(as_text=True)
-    assert 'value="IRCA lead auditor ISO 9001"' in page
-    assert _audit(db, consultant_id) == [
-        ("change_qualifications", "qualifications now: IRCA lead auditor ISO 9001")
-    ]
-    # Leaving every row empty drops them.
-    assert _save(consultant_client, db).status_code == 303
+    # It sits under the business's "Verified" badge: nothing counts before an admin checked it.
     assert (
         db.exec(select(Qualification).where(Qualification.provider_id == consultant_id)).all() == []
     )
+    assert db.get(Provider, consultant_id).pending_changes["qualifications"] == [
+        {"name": "IRCA lead auditor ISO 9001", "issuer": "CQI/IRCA", "number": "IR-42",
+         "expires_on": expires}
+    ]  # fmt: skip
+    page = consultant_client.get("/provider/profile").get_data(as_text=True)
+    assert 'value="IRCA lead auditor ISO 9001"' in page
+    assert _audit(db, consultant_id) == [
+        (
+            "propose_changes",
+            "qualification +IRCA lead auditor ISO 9001 (CQI/IRCA, no. IR-42, valid until "
+            f"{expires})",
+        )
+    ]
+    # Leaving every row empty withdraws it.
+    assert _save(consultant_client, db).status_code == 303
+    assert db.get(Provider, consultant_id).pending_changes is None
+    assert _audit(db, consultant_id)[-1] == ("withdraw_changes", None)
 
 
 @pytest.mark.parametrize(
@@ -238,7 +245,7 @@ def test_a_cb_widening_its_scope_waits_for_an_admin_who_is_told(cb_client, db):
     assert [action for action, _ in _audit(db, cb_id)].count("propose_changes") == 1
 
     provider = db.get(Provider, cb_id)
-    providers.apply_pending_changes(db, provider, actor_id=None)
+    change_review.apply_pending_changes(db, provider, actor_id=None)
     db.commit()
     approved = _request(db, sector=18)
     match_request(approved)
@@ -270,3 +277,25 @@ def test_sending_the_live_scope_back_withdraws_the_change_waiting(cb_client, db)
 
     assert db.get(Provider, cb_id).pending_changes is None
     assert _audit(db, cb_id)[-1] == ("withdraw_changes", None)
+
+
+def test_a_refused_scope_widening_is_dropped_and_the_cb_is_told_why(cb_client, db):
+    cb_id = cb_client.provider.id
+    _save(cb_client, db, sectors=["17", "18"])
+    provider = db.get(Provider, cb_id)
+
+    with pytest.raises(providers.DecisionError):
+        change_review.discard_pending_changes(db, provider, reason=" ", actor_id=None)
+    change_review.discard_pending_changes(
+        db, provider, reason="Sector 18 is not on the UKAS schedule.", actor_id=None
+    )
+    db.commit()
+
+    assert providers.coverage(db, db.get(Provider, cb_id))["scope"] == [("iso9001", 17)]
+    assert db.get(Provider, cb_id).pending_changes is None
+    (told,) = db.exec(
+        select(OutboxMessage).where(OutboxMessage.template == "provider_changes_refused")
+    ).all()
+    assert told.to_email == cb_client.provider.email
+    assert "Sector 18 is not on the UKAS schedule." in told.body_text
+    assert "current accreditation and scope keep working" in told.body_text

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from matcher import accreditation, affiliations, providers
+from matcher import accreditation, affiliations, change_review, providers
 from matcher.admin import bp, queries
 from matcher.admin.forms import (
     DECISION_LABELS,
@@ -144,12 +144,20 @@ def review_changes(provider_id: int):
     if not form.validate_on_submit():
         return _render_detail(provider, changes_form=form, status=422)
     session = get_session()
+    # The proposal the admin read: one the provider replaced meanwhile is not decided blind.
+    seen = request.form.get("submitted_at") or None
     try:
         if form.action.data == "approve":
-            providers.apply_pending_changes(session, provider, actor_id=current_user.id)
+            change_review.apply_pending_changes(
+                session, provider, actor_id=current_user.id, submitted_at=seen
+            )
         else:
-            providers.discard_pending_changes(
-                session, provider, reason=form.reason.data or "", actor_id=current_user.id
+            change_review.discard_pending_changes(
+                session,
+                provider,
+                reason=form.reason.data or "",
+                actor_id=current_user.id,
+                submitted_at=seen,
             )
     except providers.DecisionError as exc:
         session.rollback()
@@ -157,8 +165,9 @@ def review_changes(provider_id: int):
         return _render_detail(provider, changes_form=form, status=409)
     session.commit()
     flash(
-        "The accreditation changes are "
-        + ("live." if form.action.data == "approve" else "refused."),
+        "The changes are live. The provider has been told."
+        if form.action.data == "approve"
+        else "The changes are refused. The provider has been told why.",
         "success",
     )
     return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)

@@ -52,13 +52,7 @@ def profile():
             actor_id=current_user.id,
         )
         session.commit()
-        flash(
-            "Profile saved. Your accreditation changes wait for an admin; until then your "
-            "current accreditation keeps working."
-            if parked
-            else "Profile saved.",
-            "success",
-        )
+        flash(_saved_message(parked=parked, is_cb=is_cb), "success")
         return redirect(url_for("provider.profile"), code=303)
     return render_template(
         "provider/profile.html",
@@ -71,6 +65,20 @@ def profile():
         affiliation_form=AffiliationForm(formdata=None),
         affiliated=providers.affiliations(session, provider),
     ), 422 if form.is_submitted() else 200
+
+
+def _saved_message(*, parked: bool, is_cb: bool) -> str:
+    if not parked:
+        return "Profile saved."
+    if is_cb:
+        return (
+            "Profile saved. Your accreditation changes wait for an admin; until then your "
+            "current accreditation keeps working."
+        )
+    return (
+        "Profile saved. Your new qualifications wait for an admin; until then businesses see "
+        "only the qualifications already checked."
+    )
 
 
 @bp.post("/profile/affiliations")

@@ -1,0 +1,110 @@
+"""An admin's review of the changes a provider parked: approve or refuse, and tell it (flush only).
+
+A CB's accreditation (body, number, expiry) and scope widenings (matcher/providers.py
+propose_changes) and a verified consultant's new qualifications (matcher/qualification_review.py)
+wait in `Provider.pending_changes` until an admin decides on the admin provider page.
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from matcher import qualification_review
+from matcher.links import absolute_url
+from matcher.models import Provider, utcnow
+from matcher.outbox import queue_mail
+from matcher.providers import (
+    REVIEWED_FIELDS,
+    DecisionError,
+    audit,
+    replace_coverage,
+)
+
+
+def apply_pending_changes(
+    session: Session,
+    provider: Provider,
+    *,
+    actor_id: int | None,
+    submitted_at: str | None = None,
+) -> None:
+    """Make the reviewed changes live, with an audit row and a mail to the provider; flush only.
+
+    `submitted_at`, when given, is the proposal the admin looked at: a newer one is refused.
+    """
+    changes = _waiting(provider, submitted_at)
+    for name in REVIEWED_FIELDS:
+        if name in changes:
+            value = changes[name]
+            if name == "accreditation_expires_on" and value:
+                value = date.fromisoformat(value)
+            setattr(provider, name, value)
+    if "scope" in changes:
+        replace_coverage(session, provider, scope=[tuple(p) for p in changes["scope"]])
+    if "qualifications" in changes:
+        qualification_review.add_rows(session, provider, changes["qualifications"])
+    provider.pending_changes = None
+    provider.updated_at = utcnow()
+    session.add(provider)
+    audit(session, action="approve_changes", provider=provider, reason=None, actor_id=actor_id)
+    _tell_outcome(session, provider, changes, approved=True, reason=None)
+
+
+def discard_pending_changes(
+    session: Session,
+    provider: Provider,
+    *,
+    reason: str,
+    actor_id: int | None,
+    submitted_at: str | None = None,
+) -> None:
+    """Refuse the changes waiting for review and tell the provider why; flush only."""
+    changes = _waiting(provider, submitted_at)
+    reason = reason.strip()
+    if not reason:
+        raise DecisionError("Give a reason to refuse: it is sent to the provider.")
+    provider.pending_changes = None
+    session.add(provider)
+    audit(session, action="refuse_changes", provider=provider, reason=reason, actor_id=actor_id)
+    _tell_outcome(session, provider, changes, approved=False, reason=reason)
+
+
+def _waiting(provider: Provider, submitted_at: str | None) -> dict[str, Any]:
+    changes = dict(provider.pending_changes or {})
+    if not changes:
+        raise DecisionError("There are no changes waiting for review.")
+    if submitted_at and submitted_at != changes.get("submitted_at"):
+        # The provider sent another proposal while the admin was reading this one.
+        raise DecisionError("The provider changed its proposal since you opened it: check again.")
+    return changes
+
+
+def _tell_outcome(
+    session: Session,
+    provider: Provider,
+    changes: dict[str, Any],
+    *,
+    approved: bool,
+    reason: str | None,
+) -> None:
+    """Mail the provider what became of the changes it sent for review."""
+    outcome = "approved" if approved else "refused"
+    what = "qualifications" if "qualifications" in changes else "accreditation changes"
+    queue_mail(
+        session,
+        template=f"provider_changes_{outcome}",
+        to=provider.email,
+        subject=f"Your {what} on CertMatch: {outcome}",
+        context={
+            "provider": provider,
+            "what": what,
+            "qualifications": [
+                qualification_review.describe(row) for row in changes.get("qualifications", [])
+            ],
+            "submitted_on": (changes.get("submitted_at") or "")[:10],
+            "reason": reason,
+            "profile_link": absolute_url("/provider/profile"),
+        },
+        provider_id=provider.id,
+    )
