@@ -42,7 +42,8 @@ def _get(url: str) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_the_demo_starts_everything_and_ctrl_c_stops_everything(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_the_demo_starts_everything_and_ctrl_c_or_kill_stops_everything(tmp_path, stop):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CERTMATCH_")}
     for key in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "SECRET_KEY", "BASE_URL"):
@@ -76,7 +77,7 @@ def test_the_demo_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         ).stdout.split()
         assert len(children) >= 2, "worker and cron run beside the web server"
     finally:
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(stop)
         demo.wait(timeout=60)
     reader.join(timeout=5)
     demo.stdout.close()

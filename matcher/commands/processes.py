@@ -42,6 +42,7 @@ def cron_command() -> None:
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
     """Run the whole product on this machine: web, worker, cron, Redis and demo data."""
+    _stop_on_signals()
     app = current_app._get_current_object()
     embedded = None
     if not app.config["REDIS_URL"]:
@@ -76,6 +77,20 @@ def demo_command(host: str, port: int) -> None:
         if embedded is not None:
             embedded.stop()
         click.echo("CertMatch demo stopped.")
+
+
+def _stop_on_signals() -> None:
+    """Make Ctrl-C, `kill` and a closed terminal all stop the demo the same clean way.
+
+    SIGTERM and SIGHUP would otherwise end this process alone and orphan the worker, cron and
+    embedded Redis; and a shell starting the demo in the background sets SIGINT to ignored.
+    """
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
 
 def _seed(app) -> list[tuple[str, str, str]]:
