@@ -192,7 +192,7 @@ def test_refusing_without_a_reason_gets_a_field_error_and_changes_nothing(
     response = _review(admin, db, consultant.id, "refuse", reason="  ")
 
     assert response.status_code in (409, 422)
-    assert field_errors(response.get_data(as_text=True), "reason")
+    assert field_errors(response.get_data(as_text=True), "changes-reason")
     assert _waiting(db, consultant.id) == [NEW["name"]]
     assert mails(db, "provider_changes_refused") == []
 
@@ -274,3 +274,15 @@ def test_a_provider_not_yet_verified_edits_its_qualifications_freely(app, db):
     assert _names(db, provider.id) == [CHECKED["name"], NEW["name"]]
     assert _waiting(db, provider.id) == []
     assert mails(db, "admin_qualification_changes") == []
+
+
+def test_the_review_page_gives_every_field_its_own_id(client, db, consultant, admin):
+    """Two forms on one page (decision, review) must not share ids: labels find their field."""
+    _save(client, CHECKED, NEW)
+    page = admin.get(f"/admin/providers/{consultant.id}").get_data(as_text=True)
+    assert 'id="changes-reason"' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    # Every form's hidden CSRF input is id="csrf_token": hidden, never labelled.
+    assert sorted({i for i in ids if ids.count(i) > 1} - {"csrf_token"}) == []
+    for target in re.findall(r'<label[^>]*\bfor="([^"]+)"', page):
+        assert target in ids, f"label for {target!r} points at nothing"

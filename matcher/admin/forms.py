@@ -30,8 +30,16 @@ class DecisionForm(SafeForm):
 
 
 class ChangesForm(SafeForm):
-    action = HiddenField("Action", [AnyOf(["approve", "refuse"], "Choose approve or refuse.")])
-    reason = TextAreaField("Reason", [Optional(), Length(max=2000)], filters=[strip_filter])
+    # Own ids: the decision form on the same page has fields of the same names, and a label
+    # must point at its own field.
+    action = HiddenField(
+        "Action",
+        [AnyOf(["approve", "refuse"], "Choose approve or refuse.")],
+        id="changes-action",
+    )
+    reason = TextAreaField(
+        "Reason", [Optional(), Length(max=2000)], filters=[strip_filter], id="changes-reason"
+    )
 
 
 class BodyForm(SafeForm):

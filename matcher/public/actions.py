@@ -96,7 +96,8 @@ def withdraw_request(token: str):
     return _act(
         token,
         lambda s, r, _: decisions.withdraw_request(s, request_id=r.id, now=utcnow()),
-        "Your request is withdrawn. We have told the providers; nobody will contact you about it.",
+        "Your request is withdrawn. Any provider invited to it has been told; nobody will"
+        " contact you about it.",
     )
 
 
