@@ -13,6 +13,7 @@ from matcher.change_review import apply_pending_changes
 from matcher.db import make_engine
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import (
+    OutboxMessage,
     Provider,
     ProviderCountry,
     ProviderMatchKey,
@@ -198,3 +199,49 @@ def test_a_scope_change_and_a_rating_at_once_do_not_deadlock(app, db):
     assert failures == []
     kept = assert_keys_match_a_full_rebuild(db)
     assert {k[4] for k in kept if k[0] == cb.id} == {17}
+
+
+def test_two_jobs_offering_one_provider_at_once_do_not_deadlock(app, db):
+    """Each inserts a row pointing at the provider, then stamps it: one waits, none fails."""
+    consultant = make_consultant(db)
+    db.commit()
+    engine = make_engine(app.config["DATABASE_URL"])
+    failures = []
+    with Session(engine) as first, Session(engine) as second:
+
+        def stamp(session):
+            try:
+                session.exec(
+                    update(Provider)
+                    .where(col(Provider.id) == consultant.id)
+                    .values(last_offered_at=utcnow())
+                )
+                session.commit()
+            except Exception as error:  # the assertion below reports it
+                failures.append(error)
+                session.rollback()
+
+        threads = []
+        for number, session in enumerate((first, second)):
+            if session.bind.dialect.name == "postgresql" or number == 0:
+                # Like a lead mail in the outbox: a row referencing the provider.
+                session.add(
+                    OutboxMessage(
+                        to_email="lead@providers.example",
+                        subject="New lead",
+                        template="lead",
+                        body_text="A lead.",
+                        message_id=f"deadlock-{number}@certmatch.test",
+                        provider_id=consultant.id,
+                    )
+                )
+                session.flush()
+        for session in (first, second):
+            threads.append(threading.Thread(target=stamp, args=(session,)))
+            threads[-1].start()
+            threads[-1].join(0.5)
+        for thread in threads:
+            thread.join(30)
+    engine.dispose()
+    assert failures == []
+    assert_keys_match_a_full_rebuild(db)

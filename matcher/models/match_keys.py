@@ -246,7 +246,11 @@ def _lock_providers(connection: Connection, ids: list[int]) -> None:
     A provider update (rating, track record, offer stamp) locks the provider row, then its
     keys; a coverage change that rebuilt the keys first and updated the provider after would
     take them the other way round and deadlock with it on PostgreSQL. (SQLite: one writer.)
+    FOR NO KEY UPDATE, the lock a plain UPDATE takes: FOR UPDATE would also wait for every
+    transaction that inserted a row pointing at the provider (an offer, a mail, a rating)
+    and deadlock with one that then updates the provider too.
     """
     if connection.dialect.name == "postgresql":
         p = Provider.__table__
-        connection.execute(select(p.c.id).where(p.c.id.in_(ids)).order_by(p.c.id).with_for_update())
+        locking = select(p.c.id).where(p.c.id.in_(ids)).order_by(p.c.id)
+        connection.execute(locking.with_for_update(key_share=True))
