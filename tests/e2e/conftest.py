@@ -53,3 +53,20 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    """Call `desktop()` for a laptop-sized page in a browser context (a person) of its own."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        # A step that never comes should fail the test quickly, not after 30 seconds.
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
