@@ -22,6 +22,8 @@ class EmbeddedRedis:
     """A Redis server this process started and must stop."""
 
     def __init__(self, *, directory: str | None = None, port: int | None = None):
+        # A directory of our own is removed again by stop(); a given one is left alone.
+        self._own_directory = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="certmatch-redis-"))
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port
@@ -94,3 +96,5 @@ class EmbeddedRedis:
                 self._lite.shutdown(nosave=True)
             self._lite._cleanup()
             self._lite = None
+        if self._own_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,6 +1,7 @@
 """The embedded Redis, the one-command demo, and concurrent SQLite writers."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,6 +51,8 @@ def test_the_demo_starts_everything_and_ctrl_c_or_kill_stops_everything(tmp_path
         env.pop(key, None)
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
     certmatch = Path(sys.executable).parent / "certmatch"
+    # Started under `nohup` when killed: a closed terminal (SIGHUP) must not stop it then.
+    nohup = stop == signal.SIGTERM
     demo = subprocess.Popen(
         [str(certmatch), "demo", "--port", str(port)],
         env=env,
@@ -57,6 +60,7 @@ def test_the_demo_starts_everything_and_ctrl_c_or_kill_stops_everything(tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None,
     )
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(demo.stdout), daemon=True)
@@ -76,6 +80,10 @@ def test_the_demo_starts_everything_and_ctrl_c_or_kill_stops_everything(tmp_path
             ["pgrep", "-P", str(demo.pid)], capture_output=True, text=True
         ).stdout.split()
         assert len(children) >= 2, "worker and cron run beside the web server"
+        if nohup:
+            demo.send_signal(signal.SIGHUP)
+            time.sleep(1)
+            assert demo.poll() is None and _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
     finally:
         demo.send_signal(stop)
         demo.wait(timeout=60)
@@ -87,10 +95,10 @@ def test_the_demo_starts_everything_and_ctrl_c_or_kill_stops_everything(tmp_path
             not Path(f"/proc/{pid}").exists()
             or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
         ), f"child {pid} outlived the demo"
-    leftovers = subprocess.run(
-        ["pgrep", "-f", str(tmp_path)], capture_output=True, text=True
-    ).stdout.split()
-    assert leftovers == [], "the embedded Redis must stop with the demo"
+    (socket,) = re.findall(r"embedded Redis: unix://(\S+)\?", banner)
+    leftovers = subprocess.run(["pgrep", "-f", socket], capture_output=True, text=True)
+    assert leftovers.stdout.split() == [], "the embedded Redis must stop with the demo"
+    assert not Path(socket).parent.exists(), "and take its private directory with it"
 
 
 def test_concurrent_sqlite_writers_never_see_database_is_locked(tmp_path):

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -45,22 +44,25 @@ def demo_command(host: str, port: int) -> None:
     _stop_on_signals()
     app = current_app._get_current_object()
     embedded = None
-    if not app.config["REDIS_URL"]:
-        embedded = EmbeddedRedis(directory=str(Path(app.instance_path) / "redis")).start()
-        app.config["REDIS_URL"] = embedded.url
-        queue.init_app(app)
     base_url = os.environ.get("BASE_URL") or f"http://{host}:{port}"
     app.config["BASE_URL"] = base_url
-    child_env = {
-        **os.environ,
-        "CERTMATCH_DEMO": "1",
-        "REDIS_URL": app.config["REDIS_URL"],
-        "BASE_URL": base_url,
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-    }
     children: list[subprocess.Popen] = []
     try:
+        if not app.config["REDIS_URL"]:
+            # A private socket directory: two demos (or a demo and a test run) from the same
+            # checkout must not share, or remove, each other's server.
+            embedded = EmbeddedRedis()
+            embedded.start()
+            app.config["REDIS_URL"] = embedded.url
+            queue.init_app(app)
+        child_env = {
+            **os.environ,
+            "CERTMATCH_DEMO": "1",
+            "REDIS_URL": app.config["REDIS_URL"],
+            "BASE_URL": base_url,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "SECRET_KEY": app.config["SECRET_KEY"],
+        }
         upgrade(app.config["DATABASE_URL"])
         logins = _seed(app)
         for command in ("worker", "cron"):
@@ -86,10 +88,19 @@ def _stop_on_signals() -> None:
     embedded Redis; and a shell starting the demo in the background sets SIGINT to ignored.
     """
 
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
     def interrupt(signum, _frame):
+        # A second signal must not cut the clean-up short and orphan what is still running.
+        for other in stopping:
+            signal.signal(other, signal.SIG_IGN)
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in stopping:
+        # `nohup` ignores SIGHUP on purpose: keep it that way. (SIGINT ignored only means the
+        # shell started us in the background; Ctrl-C must still work when sent.)
+        if signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN:
+            continue
         signal.signal(signum, interrupt)
 
 
