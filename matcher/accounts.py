@@ -99,6 +99,10 @@ def set_password(session: Session, user: User, password: str) -> None:
     """Store a new password; it also ends every session and kills outstanding reset links."""
     user.password_hash = hash_password(password)
     user.session_nonce = new_nonce()
+    # Only a password holder can guess codes, and the new password just cut any guesser off:
+    # the owner who followed the lock mail's advice must not stay locked out.
+    user.totp_failures = 0
+    user.totp_locked_until = None
     # The link that got here came by mail: the address works.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     session.add(user)

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -70,14 +70,16 @@ def check_code(session: Session, user: User, code: str) -> CodeCheck:
 
 
 def _count_wrong_code(session: Session, user: User) -> None:
-    # Incremented in SQL, not from the loaded value: parallel guesses each count.
-    failures = session.execute(
+    # Incremented in SQL, not from the loaded value: parallel guesses each count. Read back in
+    # the same transaction, which now holds the row (PostgreSQL) or the write lock (SQLite);
+    # not UPDATE ... RETURNING, which SQLite before 3.35 lacks.
+    session.execute(
         update(User)
         .where(User.id == user.id)
         .values(totp_failures=User.totp_failures + 1)
-        .returning(User.totp_failures)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    )
+    failures = session.execute(select(User.totp_failures).where(User.id == user.id)).scalar_one()
     set_committed_value(user, "totp_failures", failures)
     delay = lock_for(failures)
     if delay is None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from matcher import create_app, two_factor
+from matcher import accounts, create_app, two_factor
 from matcher.db import make_engine
 from matcher.models import ProviderStatus, User, utcnow
 from matcher.two_factor_lockout import FREE_TRIES, lock_for
@@ -160,3 +160,17 @@ def test_a_right_code_racing_the_wrong_code_that_locked_the_step_loses(app, db):
         racer.rollback()
     engine.dispose()
     assert lock_state(db, email)[0] == FREE_TRIES
+
+
+def test_a_new_password_lifts_the_lock_and_starts_the_count_again(app, client, db):
+    """The lock mail says 'choose a new password': the owner who does must not stay locked."""
+    email, secret = enrolled_provider(db)
+    login(client, email, PROVIDER_PASSWORD, second_step=False)
+    for _ in range(FREE_TRIES):
+        locked = enter_code(client, wrong_code(secret))
+    assert str(utcnow().year) in field_errors(locked.get_data(as_text=True), "code")[0]
+    db.commit()  # a stale SQLite read snapshot cannot write
+    user = db.exec(select(User).where(User.email == email)).one()
+    accounts.set_password(db, user, "a brand new passphrase for the owner")
+    db.commit()
+    assert lock_state(db, email) == (0, None)

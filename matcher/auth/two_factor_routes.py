@@ -27,7 +27,7 @@ def _refusal(user, result: CodeCheck) -> str:
     if result is CodeCheck.LOCKED and until is not None:
         return (
             "Too many wrong codes: this account's code step is locked until "
-            f"{until:%H:%M} UTC. Then enter the code your app shows."
+            f"{until:%d %B %Y, %H:%M} UTC. Then enter the code your app shows."
         )
     return WRONG_CODE
 
