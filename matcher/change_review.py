@@ -8,7 +8,7 @@ wait in `Provider.pending_changes` until an admin decides on the admin provider 
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from matcher import qualification_review
 from matcher.links import absolute_url
@@ -31,9 +31,10 @@ def apply_pending_changes(
 ) -> None:
     """Make the reviewed changes live, with an audit row and a mail to the provider; flush only.
 
-    `submitted_at`, when given, is the proposal the admin looked at: a newer one is refused.
+    `submitted_at` is the proposal the admin looked at: another one, or an empty value, is
+    refused. None (callers holding no form) decides on whatever waits once the row is locked.
     """
-    changes = _waiting(provider, submitted_at)
+    changes = _waiting(session, provider, submitted_at)
     for name in REVIEWED_FIELDS:
         if name in changes:
             value = changes[name]
@@ -60,7 +61,7 @@ def discard_pending_changes(
     submitted_at: str | None = None,
 ) -> None:
     """Refuse the changes waiting for review and tell the provider why; flush only."""
-    changes = _waiting(provider, submitted_at)
+    changes = _waiting(session, provider, submitted_at)
     reason = reason.strip()
     if not reason:
         raise DecisionError("Give a reason to refuse: it is sent to the provider.")
@@ -70,12 +71,22 @@ def discard_pending_changes(
     _tell_outcome(session, provider, changes, approved=False, reason=reason)
 
 
-def _waiting(provider: Provider, submitted_at: str | None) -> dict[str, Any]:
+def _waiting(session: Session, provider: Provider, submitted_at: str | None) -> dict[str, Any]:
+    """Lock the provider, reload it as committed now, and return the proposal to decide on."""
+    # Without the lock, a proposal the provider commits meanwhile would be wiped by
+    # `pending_changes = None`, and two admins approving at once would add the rows twice.
+    session.exec(
+        select(Provider)
+        .where(Provider.id == provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     changes = dict(provider.pending_changes or {})
     if not changes:
         raise DecisionError("There are no changes waiting for review.")
-    if submitted_at and submitted_at != changes.get("submitted_at"):
-        # The provider sent another proposal while the admin was reading this one.
+    if submitted_at is not None and submitted_at != changes.get("submitted_at"):
+        # The provider sent another proposal while the admin was reading this one, or the
+        # form did not say which one the admin read: nothing is decided blind.
         raise DecisionError("The provider changed its proposal since you opened it: check again.")
     return changes
 

@@ -106,12 +106,18 @@ def test_the_iaf_bodies_are_all_there_including_ukas_cofrac_and_sanas(admin_clie
 
 def test_reviewed_scope_changes_go_live_only_when_the_admin_approves(admin_client, db):
     provider = make_provider(db, standards=["iso9001"], sectors=[17])
-    provider.pending_changes = {"accreditation_number": "UKAS 9999", "scope": [["iso9001", 18]]}
+    sent = "2025-01-02T03:04:05+00:00"
+    provider.pending_changes = {
+        "accreditation_number": "UKAS 9999",
+        "scope": [["iso9001", 18]],
+        "submitted_at": sent,
+    }
     db.add(provider)
     db.commit()
     token = csrf_token(admin_client, f"/admin/providers/{provider.id}")
     response = admin_client.post(
-        f"/admin/providers/{provider.id}/changes", data={"csrf_token": token, "action": "approve"}
+        f"/admin/providers/{provider.id}/changes",
+        data={"csrf_token": token, "action": "approve", "submitted_at": sent},
     )
     assert response.status_code == 303
     db.commit()

@@ -144,8 +144,8 @@ def review_changes(provider_id: int):
     if not form.validate_on_submit():
         return _render_detail(provider, changes_form=form, status=422)
     session = get_session()
-    # The proposal the admin read: one the provider replaced meanwhile is not decided blind.
-    seen = request.form.get("submitted_at") or None
+    # The proposal the admin read: one replaced meanwhile, or none named, is not decided blind.
+    seen = request.form.get("submitted_at", "")
     try:
         if form.action.data == "approve":
             change_review.apply_pending_changes(
