@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from matcher.admin.stalled import STALLED_AFTER, stalled_query, stalled_requests
 from matcher.models import (
     LeadOffer,
+    MatchRun,
     OfferStatus,
     OutboxMessage,
     QuoteStatus,
@@ -72,6 +73,12 @@ def _turn_down(db, offer: LeadOffer, ago: timedelta) -> None:
     db.commit()
 
 
+def _match_run(db, request_id: int, *, eligible: int, trigger: str = "decline") -> None:
+    """Record a matching run of the request that counted `eligible` candidates."""
+    db.add(MatchRun(request_id=request_id, trigger=trigger, filtered_out={"eligible": eligible}))
+    db.commit()
+
+
 def test_the_stalled_queue_is_for_admins_only(client, db):
     provider = make_cb(db)
     request_id = _stuck(db, [provider], [(OfferStatus.DECLINED, 3 * HOUR)])
@@ -107,6 +114,8 @@ def test_a_request_everyone_declined_or_let_expire_is_listed_with_why(client, db
         ],
         company_name="Stuck Brackets Ltd",
     )
+    _match_run(db, request_id, eligible=3, trigger="initial")
+    _match_run(db, request_id, eligible=0, trigger="expiry")
     assert _listed(_admin(client, db)) == [request_id]
     page = client.get("/admin/requests/stalled").get_data(as_text=True)
     assert "Stuck Brackets Ltd" in page
@@ -114,6 +123,7 @@ def test_a_request_everyone_declined_or_let_expire_is_listed_with_why(client, db
     assert "<li>1 did not answer in time</li>" in page
     assert "<li>3 of 6 offered: no one else fitted</li>" in page
     assert "limit reached" not in page
+    assert "cancelled" not in page.split("<tbody>")[1]
     last_ended = (utcnow() - 2 * HOUR).strftime("%Y-%m-%d %H:")
     assert f"<td>{last_ended}" in page
     # From the request's page the admin re-runs matching.
@@ -187,6 +197,46 @@ def test_quotes_the_business_turned_down_count_as_why(client, db):
     assert "<li>1 quote(s) turned down by the business</li>" in page
     assert "<li>1 did not answer in time</li>" in page
     assert "declined</li>" not in page
+    # Its offer was cancelled by the turning down: told once, as what the business did.
+    assert "cancelled before an answer" not in page
+
+
+def test_offers_cancelled_before_an_answer_are_counted_and_told(client, db):
+    first, second, third = cbs(db, 3)
+    quote_request, offers = matched_request(db, [first, second, third])
+    _end(db, offers[0], OfferStatus.DECLINED, 3 * HOUR)
+    _turn_down(db, offers[1], 2 * HOUR)
+    # What a suspension of the provider leaves: an offer nobody answered, cancelled.
+    offers[2].status = OfferStatus.CANCELLED
+    db.add(offers[2])
+    db.commit()
+
+    assert _listed(_admin(client, db)) == [quote_request.id]
+    page = client.get("/admin/requests/stalled").get_data(as_text=True)
+    assert "<li>1 declined</li>" in page
+    assert "<li>1 quote(s) turned down by the business</li>" in page
+    assert "<li>1 offer(s) cancelled before an answer</li>" in page
+    assert "<li>3 of 6 offered: no open offer</li>" in page
+
+
+def test_without_a_run_that_found_no_one_the_queue_does_not_claim_no_one_fitted(client, db):
+    first, second = cbs(db, 2)
+    ended = [(OfferStatus.DECLINED, 3 * HOUR), (OfferStatus.EXPIRED, 2 * HOUR)]
+    # The initial run found more candidates; the re-match after the decline was lost
+    # (say Redis was down): nobody knows whether someone else fits.
+    lost_rematch = _stuck(db, [first, second], ended, company_name="Lost Rematch Ltd")
+    _match_run(db, lost_rematch, eligible=5, trigger="initial")
+    # A run found no one, but a later one found candidates it could not offer yet.
+    superseded = _stuck(db, [first, second], ended, company_name="Superseded Ltd")
+    _match_run(db, superseded, eligible=0, trigger="decline")
+    _match_run(db, superseded, eligible=2, trigger="admin")
+    unrecorded = _stuck(db, [first], ended[:1], company_name="No Run Ltd")
+
+    assert sorted(_listed(_admin(client, db))) == [lost_rematch, superseded, unrecorded]
+    page = client.get("/admin/requests/stalled").get_data(as_text=True)
+    assert "no one else fitted" not in page.split("<tbody>")[1]
+    assert page.count("<li>2 of 6 offered: no open offer</li>") == 2
+    assert "<li>1 of 6 offered: no open offer</li>" in page
 
 
 def test_a_decline_then_an_expiry_with_no_one_left_lands_in_the_queue(app, db):

@@ -1,7 +1,9 @@
-"""Stalled requests: every invited provider is done, nobody is left to invite, nothing to decide.
+"""Stalled requests: every invited provider is done, no offer is open, nothing to decide.
 
-Such a request stays `matched` and its business has been told (matcher/rematch_mail.py), but no
-job will move it again: only an admin can, by widening the market and re-running matching.
+Such a request stays `matched` and no job will move it again: only an admin can, by widening
+the market and re-running matching. Usually the last matching run found no one else (and the
+business was told, matcher/rematch_mail.py); the queue says so only when that run recorded it,
+since a re-match can also be missing, e.g. its job lost while Redis was down.
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from matcher.db import get_session
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
     LeadOffer,
+    MatchRun,
     OfferStatus,
     Quote,
     QuoteRequest,
@@ -48,6 +51,9 @@ class Stall:
     expired: int
     turned_down: int
     last_ended: datetime | None
+    cancelled: int = 0
+    # Eligible candidates the request's last matching run found; None without a record.
+    last_eligible: int | None = None
 
     @property
     def at_limit(self) -> bool:
@@ -63,13 +69,17 @@ class Stall:
                 (self.declined, "declined"),
                 (self.expired, "did not answer in time"),
                 (self.turned_down, "quote(s) turned down by the business"),
+                (self.cancelled, "offer(s) cancelled before an answer"),
             )
             if number
         ]
         offered = f"{self.offered} of {MAX_PROVIDERS_PER_REQUEST} offered"
         if self.at_limit:
             return [*said, f"limit reached: {offered}"]
-        return [*said, f"{offered}: no one else fitted"]
+        if self.last_eligible == 0:
+            return [*said, f"{offered}: no one else fitted"]
+        # Not known why nobody followed: say only what is true, the admin re-runs matching.
+        return [*said, f"{offered}: no open offer"]
 
 
 def _ended_since(cutoff: datetime) -> list:
@@ -127,20 +137,27 @@ def _explain(session: Session, requests: list[QuoteRequest]) -> list[Stall]:
     ids = [r.id for r in requests]
     offers = session.exec(
         select(
-            LeadOffer.request_id, LeadOffer.status, LeadOffer.responded_at, LeadOffer.expires_at
+            LeadOffer.id,
+            LeadOffer.request_id,
+            LeadOffer.status,
+            LeadOffer.responded_at,
+            LeadOffer.expires_at,
         ).where(col(LeadOffer.request_id).in_(ids))
     ).all()
     decisions = session.exec(
-        select(Quote.request_id, Quote.status, Quote.decided_at).where(
+        select(Quote.request_id, Quote.offer_id, Quote.status, Quote.decided_at).where(
             col(Quote.request_id).in_(ids)
         )
     ).all()
+    eligible = _last_eligible(session, ids)
     stalls = []
     for quote_request in requests:
         own = [o for o in offers if o.request_id == quote_request.id]
         turned_down = [
             q for q in decisions if q.request_id == quote_request.id and q.decided_at is not None
         ]
+        # Turning down an indicative quote cancels its offer: that one is told as turned down.
+        explained = {q.offer_id for q in turned_down if q.status == QuoteStatus.DECLINED}
         ended = [o.expires_at if o.status == OfferStatus.EXPIRED else o.responded_at for o in own]
         ended += [q.decided_at for q in turned_down]
         stalls.append(
@@ -149,11 +166,28 @@ def _explain(session: Session, requests: list[QuoteRequest]) -> list[Stall]:
                 offered=len(own),
                 declined=sum(1 for o in own if o.status == OfferStatus.DECLINED),
                 expired=sum(1 for o in own if o.status == OfferStatus.EXPIRED),
-                turned_down=sum(1 for q in turned_down if q.status == QuoteStatus.DECLINED),
+                turned_down=len(explained),
                 last_ended=max((moment for moment in ended if moment is not None), default=None),
+                cancelled=sum(
+                    1 for o in own if o.status == OfferStatus.CANCELLED and o.id not in explained
+                ),
+                last_eligible=eligible.get(quote_request.id),
             )
         )
     return stalls
+
+
+def _last_eligible(session: Session, ids: list[int]) -> dict[int, int | None]:
+    """request id -> eligible candidates its latest MatchRun counted (None: not recorded)."""
+    latest = (
+        select(func.max(MatchRun.id))
+        .where(col(MatchRun.request_id).in_(ids))
+        .group_by(col(MatchRun.request_id))
+    )
+    runs = session.exec(
+        select(MatchRun.request_id, MatchRun.filtered_out).where(col(MatchRun.id).in_(latest))
+    ).all()
+    return {request_id: (counts or {}).get("eligible") for request_id, counts in runs}
 
 
 @bp.get("/requests/stalled", endpoint="stalled_requests")
