@@ -1,5 +1,7 @@
 """Outbox mail: sent once, held without SMTP, retried after failures, swept after outages."""
 
+import smtplib
+import threading
 from datetime import timedelta
 
 from sqlmodel import select, update
@@ -7,6 +9,7 @@ from sqlmodel import select, update
 from matcher.models import OutboxMessage, utcnow
 from tests.factories import request_form
 from tests.web import submit
+from workers import mail as mail_job
 from workers.mail import send_mail
 from workers.outbox import sweep_outbox
 
@@ -102,3 +105,71 @@ def _age_outbox(db, *, minutes: int, keep_enqueued: bool = False) -> None:
     values = {"created_at": past} if keep_enqueued else {"created_at": past, "enqueued_at": past}
     db.exec(update(OutboxMessage).values(**values))
     db.commit()
+
+
+def _outlive_the_claim(app, monkeypatch) -> None:
+    """Let the sweeper find this worker's claim stale at once, as after a send of 5+ minutes."""
+    monkeypatch.setattr(mail_job, "STALE_CLAIM", timedelta(0))
+    with app.app_context():
+        sweep_outbox()
+
+
+def test_a_send_that_outlives_its_claim_leaves_the_newer_claims_result_alone(
+    app, client, db, smtp_sink, monkeypatch
+):
+    submit(client, "/quote", request_form())
+    message_id = _only_message(db).id
+    deliver = mail_job.deliver
+    second_sending, release = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def second_worker():
+        with app.app_context():
+            outcomes["second"] = send_mail(message_id)
+
+    def slow_then_refused(message):
+        if threading.current_thread() is not threading.main_thread():
+            second_sending.set()
+            assert release.wait(15)
+            return deliver(message)
+        # The first worker's server hangs past STALE_CLAIM; the sweeper hands the row over.
+        _outlive_the_claim(app, monkeypatch)
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        outcomes["thread"] = thread
+        assert second_sending.wait(15)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed: timed out")
+
+    monkeypatch.setattr(mail_job, "deliver", slow_then_refused)
+    try:
+        with app.app_context():
+            outcomes["first"] = send_mail(message_id)
+    finally:
+        release.set()
+        outcomes["thread"].join(15)
+
+    assert (outcomes["first"], outcomes["second"]) == ("reclaimed", "sent")
+    assert len(smtp_sink.wait_for(1)) == 1
+    row = _only_message(db)
+    assert (row.status, row.last_error, row.attempts) == ("sent", None, 2)
+
+
+def test_a_late_send_nobody_reclaimed_yet_is_recorded_and_never_sent_again(
+    app, client, db, smtp_sink, monkeypatch
+):
+    submit(client, "/quote", request_form())
+    message_id = _only_message(db).id
+    deliver = mail_job.deliver
+
+    def slow(message):
+        _outlive_the_claim(app, monkeypatch)  # put back to pending; no worker took it yet
+        deliver(message)
+
+    monkeypatch.setattr(mail_job, "deliver", slow)
+    with app.app_context():
+        assert send_mail(message_id) == "sent"
+        monkeypatch.undo()
+        assert send_mail(message_id) == "skipped"
+    assert len(smtp_sink.wait_for(1)) == 1
+    row = _only_message(db)
+    assert (row.status, row.attempts) == ("sent", 1)

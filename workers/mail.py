@@ -1,13 +1,14 @@
 """Send outbox mail: at most once per row, even when the job runs twice."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select, update
 
 from matcher.db import transaction
 from matcher.mailer import deliver, smtp_configured
 from matcher.models import OutboxMessage, OutboxStatus, utcnow
+from matcher.retention import MAIL_PURGED
 from workers.runtime import with_app_context
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ def send_mail(message_id: int) -> str:
                 .values(status="held")
             )
         return "held"
-    if not _claim(message_id):
+    claim = _claim(message_id)
+    if claim is None:
         return "skipped"
     with transaction() as session:
         message = session.get(OutboxMessage, message_id)
@@ -39,13 +41,18 @@ def send_mail(message_id: int) -> str:
     try:
         deliver(message)
     except Exception as exc:
-        if not _finish(message_id, status=OutboxStatus.FAILED, last_error=_error_text(exc)):
-            # Purged meanwhile: not retried, and the error (it may quote the address) is dropped.
-            log.warning("mail %s not delivered and purged meanwhile", message_id)
-            return "purged"
+        if not _finish(message_id, claim, status=OutboxStatus.FAILED, last_error=_error_text(exc)):
+            # Not ours any more: not retried by us, and the error (it may quote the address)
+            # is dropped. A purge keeps its mark; a newer claim reports its own outcome.
+            outcome = _lost_claim(message_id)
+            log.warning("mail %s not delivered and %s meanwhile", message_id, outcome)
+            return outcome
         log.warning("mail %s not delivered: %s", message_id, type(exc).__name__)
         raise
-    _finish(message_id, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None)
+    if not _finish(message_id, claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None):
+        # Delivered, but after the sweeper handed the row to another worker (a send longer
+        # than STALE_CLAIM): that worker's result stands, even if it is a second copy.
+        log.warning("mail %s delivered after its claim went stale", message_id)
     return "sent"
 
 
@@ -53,7 +60,8 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _claim(message_id: int) -> bool:
+def _claim(message_id: int) -> datetime | None:
+    """Claim the row for this worker; return the claim's time, its token, or None if taken."""
     # A conditional UPDATE is atomic: of two workers running the same job, one wins.
     now = utcnow()
     with transaction() as session:
@@ -67,19 +75,32 @@ def _claim(message_id: int) -> bool:
                 attempts=OutboxMessage.attempts + 1,
             )
         )
-        return claimed.rowcount == 1
+        return now if claimed.rowcount == 1 else None
 
 
-def _finish(message_id: int, **values) -> bool:
-    # Only over our own claim: the purge may have marked the row since, and its mark stays.
+def _finish(message_id: int, claim: datetime, **values) -> bool:
+    """Record the send's outcome if the row is still under this worker's claim."""
+    # The purge may have marked the row since, and its mark stays; or the sweeper found the
+    # claim stale and another worker holds a newer one, whose result is not ours to overwrite.
+    # Put back to pending with our claim's time still on it, the row is ours: nobody took it.
     with transaction() as session:
         finished = session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message_id)
-            .where(col(OutboxMessage.status) == SENDING)
+            .where(col(OutboxMessage.status).in_([SENDING, OutboxStatus.PENDING]))
+            .where(col(OutboxMessage.enqueued_at) == claim)
             .values(**values)
         )
         return finished.rowcount == 1
+
+
+def _lost_claim(message_id: int) -> str:
+    """What took the row from this worker: "purged", or "reclaimed" by a newer claim."""
+    with transaction() as session:
+        status = session.exec(
+            select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+        ).one()
+    return "purged" if status == MAIL_PURGED else "reclaimed"
 
 
 def stale_sending_ids(session, now) -> list[int]:
