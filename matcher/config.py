@@ -18,8 +18,9 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _number(name: str, default, *, kind=int, minimum=1):
-    # A typo in a number must stop the start-up with the setting's name, not a bare ValueError.
+def _number(name: str, default, *, maximum, kind=int, minimum=1):
+    # A typo in a number must stop the start-up with the setting's name, not a bare ValueError;
+    # so must a huge one ("inf", or days past what a timedelta holds) that would fail later.
     raw = (os.environ.get(name) or "").strip()
     if not raw:
         return default
@@ -30,6 +31,8 @@ def _number(name: str, default, *, kind=int, minimum=1):
         raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
     if not value >= minimum:  # also refuses a float "nan"
         raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    if not value <= maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {raw!r}")
     return value
 
 
@@ -71,11 +74,11 @@ def load_config(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "QUEUE_NAMES": ("mail", "default"),
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
-        "SMTP_PORT": _number("SMTP_PORT", 25),
+        "SMTP_PORT": _number("SMTP_PORT", 25, maximum=65535),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
-        "SMTP_TIMEOUT": _number("SMTP_TIMEOUT", 10.0, kind=float, minimum=0.1),
+        "SMTP_TIMEOUT": _number("SMTP_TIMEOUT", 10.0, kind=float, minimum=0.1, maximum=600),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "CertMatch <no-reply@certmatch.example>",
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
@@ -85,7 +88,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SEND_HSTS": secure,
-        "RESPONSE_WINDOW_HOURS": _number("RESPONSE_WINDOW_HOURS", 48),
+        "RESPONSE_WINDOW_HOURS": _number("RESPONSE_WINDOW_HOURS", 48, maximum=720),
         "RATE_LIMIT_QUOTE": os.environ.get("RATE_LIMIT_QUOTE") or "10 per hour",
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per 15 minutes",
         "RATELIMIT_ENABLED": not _flag("CERTMATCH_NO_RATE_LIMIT"),
@@ -98,8 +101,8 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # How long an outbox row may wait before the sweeper re-enqueues it, and how often
         # the sweeper runs (lowered in tests that simulate a Redis outage).
-        "OUTBOX_SWEEP_AFTER_SECONDS": _number("OUTBOX_SWEEP_AFTER_SECONDS", 60),
-        "OUTBOX_SWEEP_INTERVAL_SECONDS": _number("OUTBOX_SWEEP_INTERVAL_SECONDS", 30),
+        "OUTBOX_SWEEP_AFTER_SECONDS": _number("OUTBOX_SWEEP_AFTER_SECONDS", 60, maximum=86_400),
+        "OUTBOX_SWEEP_INTERVAL_SECONDS": _number("OUTBOX_SWEEP_INTERVAL_SECONDS", 30, maximum=3600),
         "DUPLICATE_REQUEST_WINDOW_MINUTES": 15,
-        "DATA_RETENTION_DAYS": _number("DATA_RETENTION_DAYS", 365),
+        "DATA_RETENTION_DAYS": _number("DATA_RETENTION_DAYS", 365, maximum=36_500),
     }

@@ -153,6 +153,44 @@ def test_a_number_setting_that_is_not_a_positive_number_stops_the_start_up_by_na
         load_config(str(tmp_path))
 
 
+# What each number setting may be at most, and a value just past it.
+NUMBER_MAXIMUMS = {
+    "DATA_RETENTION_DAYS": ("36500", "36501"),
+    "RESPONSE_WINDOW_HOURS": ("720", "721"),
+    "SMTP_PORT": ("65535", "65536"),
+    "SMTP_TIMEOUT": ("600", "600.5"),
+    "OUTBOX_SWEEP_AFTER_SECONDS": ("86400", "86401"),
+    "OUTBOX_SWEEP_INTERVAL_SECONDS": ("3600", "3601"),
+}
+
+
+@pytest.mark.parametrize("name", NUMBER_SETTINGS)
+def test_a_number_setting_past_its_maximum_stops_the_start_up_by_name(environment, tmp_path, name):
+    highest, too_high = NUMBER_MAXIMUMS[name]
+    environment.setenv(name, highest)
+    assert load_config(str(tmp_path))[name] == float(highest)
+
+    values = [too_high, "1000000000", "9" * 40]
+    if name == "SMTP_TIMEOUT":
+        values += ["inf", "1e400"]  # both read as infinity
+    for value in values:
+        environment.setenv(name, value)
+        with pytest.raises(ConfigError, match=rf"^{name} must be at most {highest}, not "):
+            load_config(str(tmp_path))
+
+
+def test_the_largest_retention_the_settings_allow_still_purges(app, db):
+    """Past 999,999,999 days the purge's timedelta overflowed; the maximum stays far below."""
+    closed = make_request(
+        db, status=RequestStatus.CLOSED, confirmed_at=NOW - 500 * DAY, closed_at=NOW - 400 * DAY
+    )
+    assert _due(db, NOW) == [closed.id]
+
+    app.config["DATA_RETENTION_DAYS"] = 36_500
+    assert _due(db, NOW) == []
+    assert not retention.is_due(closed, now=NOW, days=retention.retention_days())
+
+
 def test_number_settings_are_read_and_default_when_unset(environment, tmp_path):
     assert load_config(str(tmp_path))["DATA_RETENTION_DAYS"] == 365
     environment.setenv("DATA_RETENTION_DAYS", " 90 ")
