@@ -14,12 +14,9 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
-    String,
     bindparam,
     case,
-    cast,
     func,
     literal,
     or_,
@@ -29,6 +26,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from matcher import matching, reference
+from matcher.candidate_rows import facts_of, recent_offers, with_provider
 from matcher.matching import (
     CERTIFICATION_BODY,
     CONSULTANT,
@@ -38,13 +36,10 @@ from matcher.matching import (
     RequestFacts,
     Selection,
 )
-from matcher.models import Affiliation, LeadOffer, Provider, QuoteRequest
-from matcher.models.match_keys import SCORE_INPUTS
-from matcher.narrowing import SINCE, kind_selects, parameters
+from matcher.models import Affiliation, QuoteRequest
+from matcher.narrowing import kind_selects, parameters
 from matcher.score_bound import score_bound, score_parameters
 
-P = Provider.__table__
-OFFER = LeadOffer.__table__
 AFFILIATION = Affiliation.__table__
 
 # Chunk size for IN lists: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -87,68 +82,13 @@ def request_facts(quote_request: QuoteRequest) -> RequestFacts:
     )
 
 
-def _recent_offers(provider_id) -> ColumnElement:
-    """How many leads the provider was offered in the capacity window (since `since`)."""
-    return (
-        select(func.count())
-        .select_from(OFFER)
-        .where(OFFER.c.provider_id == provider_id, OFFER.c.offered_at >= SINCE)
-        .scalar_subquery()
-    )
-
-
-def _affiliates(provider_id, dialect: str) -> ColumnElement:
-    """The ids the provider is affiliated with, either side declaring, comma-separated."""
-    declared = select(AFFILIATION.c.affiliated_provider_id.label("other")).where(
-        AFFILIATION.c.provider_id == provider_id
-    )
-    named = select(AFFILIATION.c.provider_id).where(
-        AFFILIATION.c.affiliated_provider_id == provider_id
-    )
-    # Correlated from inside a FROM subquery: say so, or the provider table joins the FROM.
-    either = union_all(
-        declared.correlate_except(AFFILIATION), named.correlate_except(AFFILIATION)
-    ).subquery("either")
-    if dialect == "postgresql":
-        joined = func.string_agg(cast(either.c.other, String()), literal(","))
-    else:
-        joined = func.group_concat(either.c.other, literal(","))
-    return select(joined).scalar_subquery()
-
-
-# What the matcher's facts read of a provider row.
-_FACT_COLUMNS = (
-    "id",
-    "kind",
-    "status",
-    "country",
-    "region",
-    "min_employees",
-    "max_employees",
-    "monthly_cap",
-    *SCORE_INPUTS,
-    "accreditation_expires_on",
-)
-
-
-def _with_provider(rows, dialect: str, *extra):
-    """The provider rows of the narrowed ids, with their offer counts and affiliates."""
-    return select(
-        *(P.c[name] for name in _FACT_COLUMNS),
-        rows.c.names_sector,
-        *extra,
-        _recent_offers(P.c.id).label("recent_offers"),
-        _affiliates(P.c.id, dialect).label("affiliates"),
-    ).select_from(rows.join(P, P.c.id == rows.c.id))
-
-
 @cache
 def _narrowed(kinds: tuple[str, ...], standard_count: int, dialect: str):
     """Every provider of the kinds asked for that passes the SQL filters; built once."""
     selects = kind_selects(standard_count)
     chosen = [selects[kind] for kind in kinds]
     narrowed = (chosen[0] if len(chosen) == 1 else union_all(*chosen)).subquery("narrowed")
-    return _with_provider(narrowed, dialect)
+    return with_provider(narrowed, dialect)
 
 
 def find_candidates(session: Session, request: RequestFacts, now: datetime) -> list[ProviderFacts]:
@@ -159,48 +99,7 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
     conn = session.connection()
     query = _narrowed(kinds, len(request.standards), conn.dialect.name)
     rows = conn.execute(query, parameters(request, now)).all()
-    return _facts(session, request, rows)
-
-
-def _facts(session: Session, request: RequestFacts, rows) -> list[ProviderFacts]:
-    """Matcher facts from narrowing rows, trimmed to the request's standards, sector, country."""
-    standards = frozenset(request.standards)
-    scope = frozenset((s, request.sector) for s in request.standards)
-    countries = frozenset((request.country,))
-    named = frozenset((request.sector,))
-    return [
-        ProviderFacts(
-            id=row.id,
-            kind=row.kind,
-            status=row.status,
-            country=row.country,
-            region=row.region,
-            countries=countries,
-            standards=standards if row.kind == CONSULTANT else frozenset(),
-            sectors=named if row.kind == CONSULTANT and row.names_sector else frozenset(),
-            scope=scope if row.kind == CERTIFICATION_BODY else frozenset(),
-            accreditation_recognised=row.kind == CERTIFICATION_BODY,
-            accreditation_expires_on=row.accreditation_expires_on,
-            min_employees=row.min_employees,
-            max_employees=row.max_employees,
-            monthly_cap=row.monthly_cap,
-            offers_last_30_days=row.recent_offers,
-            offers_received=row.offers_received,
-            offers_answered=row.offers_answered,
-            median_response_hours=row.median_response_hours,
-            rating_count=row.rating_count,
-            rating_sum=row.rating_sum,
-            last_offered_at=row.last_offered_at,
-            day_rate=row.day_rate,
-            currency=row.currency,
-            affiliated_ids=_ids(row.affiliates),
-        )
-        for row in rows
-    ]
-
-
-def _ids(joined: str | None) -> frozenset[int]:
-    return frozenset(int(part) for part in joined.split(",")) if joined else frozenset()
+    return facts_of(request, rows)
 
 
 def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:
@@ -275,7 +174,7 @@ def _settle(session, request, history, now, rows, limits: dict[str, int]):
             # Every provider of this kind left unfetched scores at most this.
             bounds[kind] = min(bounds_of_kind)
     # Python applies the filters SQL left to it (capacity) and computes the scores shown.
-    ranking = matching.rank(request, _facts(session, request, rows), history, now)
+    ranking = matching.rank(request, facts_of(request, rows), history, now)
     bound = max(bounds.values(), default=None)
     best = [c for c in ranking.candidates if bound is None or c.score > bound]
     if bound is None:
@@ -318,7 +217,7 @@ def _fates(kinds: tuple[str, ...], standard_count: int):
         narrowed = selects[kind].subquery(f"narrowed_{kind}")
         row = narrowed.c
         reason = case(
-            (_recent_offers(row.id) >= row.monthly_cap, literal("capacity")),
+            (recent_offers(row.id) >= row.monthly_cap, literal("capacity")),
             (row.id.in_(bindparam("offered", expanding=True)), literal("already_offered")),
             (row.id.in_(bindparam(f"conflicts_{kind}", expanding=True)), literal("impartiality")),
             else_=literal("eligible"),
@@ -367,5 +266,5 @@ def _ranked(kinds: tuple[str, ...], standard_count: int, dialect: str):
             .subquery(f"best_{kind}")
         )
         # The provider row, offer count and affiliations of the rows fetched only.
-        branches.append(_with_provider(best, dialect, best.c.score_bound))
+        branches.append(with_provider(best, dialect, best.c.score_bound))
     return branches[0] if len(branches) == 1 else union_all(*branches)
