@@ -75,11 +75,12 @@ def expiry_warnings(provider: Provider, *, today: date) -> list[str]:
 
 
 def suspend_expired(session: Session, *, today: date) -> list[int]:
-    """Suspend verified CBs whose accreditation has expired, with mail and audit; flush only."""
+    """Suspend verified CBs whose accreditation has expired, freeing their leads; flush only."""
     from matcher.links import absolute_url
-    from matcher.models import ProviderStatus
+    from matcher.models import ProviderStatus, utcnow
     from matcher.outbox import queue_mail
     from matcher.providers import audit, set_status
+    from matcher.suspension import free_held_leads
 
     expired = session.exec(
         select(Provider)
@@ -87,6 +88,8 @@ def suspend_expired(session: Session, *, today: date) -> list[int]:
         .where(col(Provider.accreditation_expires_on) < today)
         .order_by(Provider.id)
     ).all()
+    # All their leads first: every request is locked before any provider row is written.
+    withdrawn = free_held_leads(session, [p.id for p in expired], now=utcnow())
     for provider in expired:
         reason = f"Accreditation expired on {provider.accreditation_expires_on.isoformat()}."
         set_status(session, provider, status=ProviderStatus.SUSPENDED, reason=reason, actor_id=None)
@@ -100,6 +103,7 @@ def suspend_expired(session: Session, *, today: date) -> list[int]:
                 "provider": provider,
                 "expires": provider.accreditation_expires_on,
                 "profile_link": absolute_url("/provider/review"),
+                "withdrawn_leads": withdrawn[provider.id],
             },
             dedupe_key=f"accreditation-expired:{provider.id}:{provider.accreditation_expires_on}",
             provider_id=provider.id,

@@ -54,6 +54,8 @@ class Comparison:
     can_withdraw: bool
     can_rate: bool
     rating: Rating | None
+    # Providers whose quotes were withdrawn when CertMatch suspended them, by name only.
+    withdrawn: list[str]
 
 
 STATUS_ORDER = {
@@ -71,8 +73,12 @@ def comparison_for(session: Session, quote_request: QuoteRequest, *, now: dateti
         .where(Quote.request_id == quote_request.id)
     ).all()
     open_request = quote_request.status in OPEN_FOR_QUOTES
-    cards = []
+    cards, withdrawn = [], []
     for quote, offer, provider in rows:
+        # CertMatch no longer vouches for its provider: not a figure to compare or accept.
+        if quote.status == QuoteStatus.WITHDRAWN:
+            withdrawn.append(provider.name)
+            continue
         # An indicative figure whose provider declined or let the lead expire means nothing.
         if quote.status == QuoteStatus.INDICATIVE and offer.status != OfferStatus.OFFERED:
             continue
@@ -93,6 +99,7 @@ def comparison_for(session: Session, quote_request: QuoteRequest, *, now: dateti
         can_withdraw=quote_request.status in (*OPEN_FOR_QUOTES, RequestStatus.PENDING_CONFIRMATION),
         can_rate=accepted is not None and rating is None,
         rating=rating,
+        withdrawn=sorted(withdrawn),
     )
 
 

@@ -25,6 +25,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.outbox import queue_mail
+from matcher.suspension import free_held_leads
 
 # action -> (statuses it may start from, status it leads to)
 DECISIONS: dict[str, tuple[tuple[ProviderStatus, ...], ProviderStatus]] = {
@@ -215,6 +216,10 @@ def decide(
     reason = reason.strip()
     if not reason:
         raise DecisionError("A reason is required.")
+    withdrawn = 0
+    if action == "suspend":
+        # Before the status changes: the leads' requests are locked before the provider row.
+        withdrawn = free_held_leads(session, [provider.id], now=utcnow())[provider.id]
     set_status(session, provider, status=new_status, reason=reason, actor_id=actor_id)
     audit(session, action=action, provider=provider, reason=reason, actor_id=actor_id)
     queue_mail(
@@ -227,6 +232,7 @@ def decide(
             "reason": reason,
             "login_link": absolute_url("/login"),
             "profile_link": absolute_url("/provider/profile"),
+            "withdrawn_leads": withdrawn,
         },
         provider_id=provider.id,
     )

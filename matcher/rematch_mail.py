@@ -1,9 +1,10 @@
 """What the business hears when a re-match runs (flush, never commit).
 
-A decline or an expiry frees a slot and the re-match invites the next provider: the business
-gets one short mail naming it, its answer-by time and its indicative quote when one could be
-worked out. A re-match that finds no one says so only when the business has nothing left to
-wait for (no lead still open, no firm quote): otherwise silence is the honest answer.
+A decline, an expiry or a suspension frees a slot and the re-match invites the next provider:
+the business gets one short mail naming it, its answer-by time and its indicative quote when
+one could be worked out. A re-match that finds no one says so only when the business has
+nothing left to wait for (no lead still open, no firm quote): otherwise silence is the honest
+answer.
 """
 
 from sqlmodel import Session, col, func, select
@@ -26,10 +27,13 @@ KIND_LABELS = {
     ProviderKind.CERTIFICATION_BODY: "accredited certification body",
 }
 # Why the slot was free, in the business's words; the admin's re-run gives no reason.
+# A suspension's reason is between CertMatch and the provider: the business hears only this.
 FREED_BECAUSE = {
     "decline": "declined your request",
     "expiry": "did not answer in time",
+    "suspension": "is no longer available",
 }
+FREED_BECAUSE_MANY = {"suspension": "are no longer available"}
 
 
 def quote_lines(session: Session, quotes: list[Quote]) -> list[tuple[str, Quote]]:
@@ -94,7 +98,7 @@ def _invited_mail(session, quote_request, trigger, offers, indicative) -> None:
             "invited": invited,
             "many": many,
             "priced": sum(1 for _, _, quote in invited if quote),
-            "because": FREED_BECAUSE.get(trigger),
+            "because": (many and FREED_BECAUSE_MANY.get(trigger)) or FREED_BECAUSE.get(trigger),
             "answer_by": max(o.expires_at for o in offers),
         },
         dedupe_key=f"rematched:{quote_request.id}:{'-'.join(str(o.id) for o in offers)}",
@@ -121,14 +125,25 @@ def _still_waiting(session: Session, request_id: int) -> bool:
 
 def _what_happened(session: Session, request_id: int) -> list[str]:
     """What became of the invited providers, in the business's words (only what did happen)."""
-    offers = set(session.exec(select(LeadOffer.status).where(LeadOffer.request_id == request_id)))
-    quotes = set(session.exec(select(Quote.status).where(Quote.request_id == request_id)))
+    rows = session.exec(
+        select(LeadOffer.status, Quote.status)
+        .join(Quote, col(Quote.offer_id) == LeadOffer.id, isouter=True)
+        .where(LeadOffer.request_id == request_id)
+    ).all()
+    offers = {offer for offer, _ in rows}
+    quotes = {quote for _, quote in rows}
+    # On a request still open, an offer is cancelled either because the business turned its
+    # indicative quote down, or because its provider was suspended (matcher/suspension.py).
+    unavailable = any(
+        offer == OfferStatus.CANCELLED and quote != QuoteStatus.DECLINED for offer, quote in rows
+    )
     return [
         words
         for happened, words in (
             (OfferStatus.DECLINED in offers, "declined"),
             (OfferStatus.EXPIRED in offers, "did not answer in time"),
             (QuoteStatus.DECLINED in quotes, "sent a quote you turned down"),
+            (unavailable, "are no longer available"),
         )
         if happened
     ]

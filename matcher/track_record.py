@@ -15,8 +15,12 @@ from sqlmodel import Session, col, func, select, update
 from matcher.models import LeadOffer, OfferStatus, Provider
 
 # A provider answered when it quoted or declined; an offer withdrawn before it could answer
-# (cancelled, never responded) does not count against it.
-ANSWERED_STATUSES = (OfferStatus.DECLINED, OfferStatus.QUOTED, OfferStatus.WON, OfferStatus.LOST)
+# (cancelled, never responded) does not count against it, and one withdrawn after it quoted
+# (cancelled by a suspension, responded) still counts as answered.
+ANSWERED_STATUSES = (
+    OfferStatus.DECLINED, OfferStatus.QUOTED, OfferStatus.WON, OfferStatus.LOST,
+    OfferStatus.CANCELLED,
+)  # fmt: skip
 # The median follows the provider's recent behaviour, not its whole history.
 MEDIAN_WINDOW = 100
 MIN_STARS, MAX_STARS = 1, 5

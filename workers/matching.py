@@ -1,4 +1,4 @@
-"""The matching job: offer a confirmed request to up to three fitting providers."""
+"""The matching jobs: offer a confirmed request to up to three fitting providers, refill slots."""
 
 from matcher import offers
 from matcher.db import transaction
@@ -14,4 +14,16 @@ def match_request(request_id: int) -> list[int]:
     """
     with transaction() as session:
         outcome = offers.match_request(session, request_id)
+        return [offer.id for offer in outcome.offers]
+
+
+@with_app_context
+def rematch_request(request_id: int, trigger: str) -> list[int]:
+    """Offer a request's free slots to the next best providers; return the new offer ids.
+
+    Running it twice invites once: the first run fills the free slots, and a provider is
+    never offered the same request twice.
+    """
+    with transaction() as session:
+        outcome = offers.rematch_request(session, request_id, trigger)
         return [offer.id for offer in outcome.offers]

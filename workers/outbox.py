@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # Only these may be named by an outbox row: a row is data, not code to import at will.
 JOB_FUNCTIONS = {
     "match_request": "workers.matching.match_request",
+    "rematch_request": "workers.matching.rematch_request",
 }
 MAX_MAIL_ATTEMPTS = 6
 MAX_JOB_ATTEMPTS = 10

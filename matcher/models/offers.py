@@ -26,6 +26,8 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     NOT_CHOSEN = "not_chosen"
+    # Its provider was suspended before the business decided: CertMatch no longer vouches for it.
+    WITHDRAWN = "withdrawn"
 
 
 class LeadOffer(SQLModel, table=True):

@@ -57,6 +57,11 @@ def accept_quote(session: Session, *, request_id: int, quote_id: int, now: datet
             "as a firm quote.",
             "indicative",
         )
+    if quote.status == QuoteStatus.WITHDRAWN:
+        raise QuoteError(
+            "This provider is no longer available on CertMatch: its quote was withdrawn.",
+            "withdrawn_quote",
+        )
     if quote.status != QuoteStatus.FIRM:
         raise QuoteError("You declined this quote; it can no longer be accepted.", "declined")
     if quote.valid_until is not None and quote.valid_until.date() < now.date():
