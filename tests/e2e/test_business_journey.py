@@ -4,31 +4,17 @@ import pytest
 from sqlmodel import select
 
 from matcher.models import QuoteRequest
+from tests.e2e.journeys import fill_request_form
 from tests.web import request_link
 
 pytestmark = pytest.mark.e2e
-
-
-def _fill_request_form(page) -> None:
-    page.fill("#company_name", "Acme Widgets Ltd")
-    page.fill("#contact_name", "Ann Smith")
-    page.fill("#email", "ann@acme.example")
-    page.fill("#phone", "020 7946 0958")
-    page.select_option("#country", "GB")
-    page.fill("#region", "Yorkshire")
-    page.select_option("#sector", "17")
-    page.fill("#employees", "45")
-    page.check("input[name=standards][value=iso9001]")
-    page.check("input[name=service][value=certification]")
-    page.check("input[name=certification_status][value=new]")
-    page.select_option("#timeline", "3_months")
 
 
 def test_a_business_requests_quotes_and_confirms_from_a_phone(
     live_server, phone, db, jobs, smtp_sink, tmp_path
 ):
     phone.goto(f"{live_server}/quote")
-    _fill_request_form(phone)
+    fill_request_form(phone, consent=False)
     phone.click("button[type=submit]")
     # Consent forgotten: the form comes back with the message and keeps what was typed.
     assert phone.locator("#consent-error").inner_text().startswith("Please agree")
