@@ -4,8 +4,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
+from sqlmodel import select
+
 from matcher.accreditation import ensure_accreditation_bodies, find_body
-from matcher.models import ProviderKind, ProviderStatus
+from matcher.models import Provider, ProviderKind, ProviderStatus, Qualification
 from matcher.providers import create_provider, declare_affiliation
 
 _numbers = count(1)
@@ -74,3 +76,17 @@ def make_provider(
     session.commit()
     session.refresh(provider)
     return provider
+
+
+def qualification_names(db, provider_id: int) -> list[str]:
+    """The provider's checked (live) qualifications, read fresh, oldest first."""
+    db.rollback()
+    query = select(Qualification.name).where(Qualification.provider_id == provider_id)
+    return list(db.exec(query.order_by(Qualification.id)))
+
+
+def waiting_qualifications(db, provider_id: int) -> list[str]:
+    """The qualifications the provider proposed that wait for an admin, read fresh."""
+    db.rollback()
+    pending = db.exec(select(Provider.pending_changes).where(Provider.id == provider_id)).one()
+    return [row["name"] for row in (pending or {}).get("qualifications", [])]

@@ -13,12 +13,11 @@ from matcher.models import (
     Provider,
     ProviderKind,
     ProviderStatus,
-    Qualification,
     QuoteStatus,
 )
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import act, indicative_quote, login_as, mails, matched_request, request_path
-from tests.provider_factories import make_provider
+from tests.provider_factories import make_provider, qualification_names, waiting_qualifications
 from tests.web import field_errors
 
 EXPIRES = date.today() + timedelta(days=400)
@@ -79,18 +78,6 @@ def _review(admin_client, db, provider_id: int, action: str, **extra):
     return admin_client.post(f"{page}/changes", data=data)
 
 
-def _names(db, provider_id: int) -> list[str]:
-    db.rollback()
-    query = select(Qualification.name).where(Qualification.provider_id == provider_id)
-    return list(db.exec(query.order_by(Qualification.id)))
-
-
-def _waiting(db, provider_id: int) -> list[str]:
-    db.rollback()
-    pending = db.exec(select(Provider.pending_changes).where(Provider.id == provider_id)).one()
-    return [row["name"] for row in (pending or {}).get("qualifications", [])]
-
-
 def _audit(db, provider_id: int) -> list[tuple[str, str | None]]:
     db.rollback()
     query = select(AuditLog.action, AuditLog.reason).where(
@@ -125,8 +112,8 @@ def test_a_new_qualification_waits_and_the_business_never_sees_it(
     assert response.status_code == 303
     assert "wait for an admin" in client.get(response.location).get_data(as_text=True)
 
-    assert _names(db, consultant.id) == [CHECKED["name"]]
-    assert _waiting(db, consultant.id) == [NEW["name"]]
+    assert qualification_names(db, consultant.id) == [CHECKED["name"]]
+    assert waiting_qualifications(db, consultant.id) == [NEW["name"]]
     assert NEW["name"] not in _badge(db, consultant.id)
     cell = _badge_on_business_page(app, db, consultant.id)
     assert "IRCA lead auditor ISO 9001 (CQI/IRCA)" in cell
@@ -155,8 +142,8 @@ def test_approving_shows_the_qualification_to_the_business(app, client, db, cons
     response = _review(admin, db, consultant.id, "approve")
 
     assert response.status_code == 303
-    assert _names(db, consultant.id) == [CHECKED["name"], NEW["name"]]
-    assert _waiting(db, consultant.id) == []
+    assert qualification_names(db, consultant.id) == [CHECKED["name"], NEW["name"]]
+    assert waiting_qualifications(db, consultant.id) == []
     cell = _badge_on_business_page(app, db, consultant.id)
     assert f"Lead auditor ISO 14001 (Exemplar Global), valid until {EXPIRES}" in cell
     assert _audit(db, consultant.id)[-1] == ("approve_changes", None)
@@ -173,8 +160,8 @@ def test_refusing_discards_it_with_a_mail_to_the_provider(app, client, db, consu
     response = _review(admin, db, consultant.id, "refuse", reason="The EG-7 number is unknown.")
 
     assert response.status_code == 303
-    assert _names(db, consultant.id) == [CHECKED["name"]]
-    assert _waiting(db, consultant.id) == []
+    assert qualification_names(db, consultant.id) == [CHECKED["name"]]
+    assert waiting_qualifications(db, consultant.id) == []
     assert NEW["name"] not in _badge_on_business_page(app, db, consultant.id)
     assert _audit(db, consultant.id)[-1] == ("refuse_changes", "The EG-7 number is unknown.")
     (told,) = mails(db, "provider_changes_refused")
@@ -193,7 +180,7 @@ def test_refusing_without_a_reason_gets_a_field_error_and_changes_nothing(
 
     assert response.status_code in (409, 422)
     assert field_errors(response.get_data(as_text=True), "changes-reason")
-    assert _waiting(db, consultant.id) == [NEW["name"]]
+    assert waiting_qualifications(db, consultant.id) == [NEW["name"]]
     assert mails(db, "provider_changes_refused") == []
 
 
@@ -213,8 +200,8 @@ def test_an_admin_cannot_approve_a_proposal_replaced_since_the_page_was_read(
     )
 
     assert response.status_code == 409
-    assert _names(db, consultant.id) == [CHECKED["name"]]
-    assert _waiting(db, consultant.id) == ["Lead auditor ISO 27001"]
+    assert qualification_names(db, consultant.id) == [CHECKED["name"]]
+    assert waiting_qualifications(db, consultant.id) == ["Lead auditor ISO 27001"]
 
 
 def test_removing_a_qualification_takes_effect_at_once(app, client, db, admin):
@@ -223,8 +210,8 @@ def test_removing_a_qualification_takes_effect_at_once(app, client, db, admin):
 
     assert _save(client, NEW).status_code == 303
 
-    assert _names(db, provider.id) == [NEW["name"]]
-    assert _waiting(db, provider.id) == []
+    assert qualification_names(db, provider.id) == [NEW["name"]]
+    assert waiting_qualifications(db, provider.id) == []
     assert CHECKED["name"] not in _badge_on_business_page(app, db, provider.id)
     assert _audit(db, provider.id) == [
         ("change_qualifications", f"qualifications now: {NEW['name']}")
@@ -238,8 +225,8 @@ def test_a_changed_qualification_drops_the_old_one_and_the_new_one_waits(client,
     assert _save(client, renewed).status_code == 303
 
     # The old row is no longer what the consultant claims; the new one is not checked yet.
-    assert _names(db, consultant.id) == []
-    assert _waiting(db, consultant.id) == [CHECKED["name"]]
+    assert qualification_names(db, consultant.id) == []
+    assert waiting_qualifications(db, consultant.id) == [CHECKED["name"]]
     assert _badge(db, consultant.id) == "Verified consultant"
 
 
@@ -253,9 +240,9 @@ def test_sending_the_proposal_again_keeps_one_review_and_the_checked_rows_withdr
 
     assert _save(client, CHECKED).status_code == 303
 
-    assert _waiting(db, consultant.id) == []
+    assert waiting_qualifications(db, consultant.id) == []
     assert _audit(db, consultant.id)[-1] == ("withdraw_changes", None)
-    assert _names(db, consultant.id) == [CHECKED["name"]]
+    assert qualification_names(db, consultant.id) == [CHECKED["name"]]
 
 
 def test_a_provider_not_yet_verified_edits_its_qualifications_freely(app, db):
@@ -271,8 +258,8 @@ def test_a_provider_not_yet_verified_edits_its_qualifications_freely(app, db):
 
     # Its whole application is reviewed at verification: nothing waits on its own.
     assert act(app, save, provider_id=provider.id) is False
-    assert _names(db, provider.id) == [CHECKED["name"], NEW["name"]]
-    assert _waiting(db, provider.id) == []
+    assert qualification_names(db, provider.id) == [CHECKED["name"], NEW["name"]]
+    assert waiting_qualifications(db, provider.id) == []
     assert mails(db, "admin_qualification_changes") == []
 
 

@@ -11,14 +11,14 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from matcher import change_review, profile_edits
-from matcher.models import Provider, ProviderKind, Qualification
+from matcher.models import Provider, ProviderKind
 from matcher.providers import DecisionError
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import act, mails
-from tests.provider_factories import make_provider
+from tests.provider_factories import make_provider, qualification_names, waiting_qualifications
 
 EXPIRES = date.today() + timedelta(days=400)
 CHECKED = {"name": "IRCA lead auditor ISO 9001", "issuer": "CQI/IRCA", "number": "IR-42"}
@@ -59,18 +59,6 @@ def _approve(session, provider_id: int, submitted_at: str | None):
     change_review.apply_pending_changes(session, provider, actor_id=None, submitted_at=submitted_at)
 
 
-def _names(db, provider_id: int) -> list[str]:
-    db.rollback()
-    query = select(Qualification.name).where(Qualification.provider_id == provider_id)
-    return list(db.exec(query.order_by(Qualification.id)))
-
-
-def _waiting(db, provider_id: int) -> list[str]:
-    db.rollback()
-    pending = db.exec(select(Provider.pending_changes).where(Provider.id == provider_id)).one()
-    return [row["name"] for row in (pending or {}).get("qualifications", [])]
-
-
 def _admin_form(app, db, provider_id: int):
     """An admin client on the provider page; the review form's fields as the page has them."""
     admin = app.test_client()
@@ -91,7 +79,7 @@ def test_posting_the_same_approval_twice_adds_the_rows_once_and_mails_once(app, 
     assert admin.post(changes, data=form).status_code == 303
     assert admin.post(changes, data=form).status_code == 409
 
-    assert _names(db, provider_id) == [CHECKED["name"], NEW["name"]]
+    assert qualification_names(db, provider_id) == [CHECKED["name"], NEW["name"]]
     assert len(mails(db, "provider_changes_approved")) == 1
 
 
@@ -107,8 +95,8 @@ def test_a_review_that_does_not_say_which_proposal_it_read_changes_nothing(app, 
 
     assert response.status_code == 409
     assert "changed its proposal since you opened it" in response.get_data(as_text=True)
-    assert _names(db, provider_id) == [CHECKED["name"]]
-    assert _waiting(db, provider_id) == [NEW["name"]]
+    assert qualification_names(db, provider_id) == [CHECKED["name"]]
+    assert waiting_qualifications(db, provider_id) == [NEW["name"]]
     assert mails(db, "provider_changes_approved") == mails(db, "provider_changes_refused") == []
 
 
@@ -127,7 +115,7 @@ def test_an_approval_read_before_another_one_committed_adds_nothing_more(app, db
             _approve(late, provider_id, seen)
         late.rollback()
 
-    assert _names(db, provider_id) == [CHECKED["name"], NEW["name"]]
+    assert qualification_names(db, provider_id) == [CHECKED["name"], NEW["name"]]
     assert len(mails(db, "provider_changes_approved")) == 1
 
 
@@ -144,8 +132,8 @@ def test_a_proposal_sent_while_the_admin_approves_the_previous_one_is_kept(app, 
             _approve(admin, provider_id, seen)
         admin.rollback()
 
-    assert _names(db, provider_id) == [CHECKED["name"]]
-    assert _waiting(db, provider_id) == [NEW["name"], LATER["name"]]
+    assert qualification_names(db, provider_id) == [CHECKED["name"]]
+    assert waiting_qualifications(db, provider_id) == [NEW["name"], LATER["name"]]
     assert mails(db, "provider_changes_approved") == []
 
 
@@ -181,5 +169,5 @@ def test_two_admins_approving_at_once_on_postgresql_add_the_rows_once(app, db):
     thread.join(10)
 
     assert outcome["second"] == "There are no changes waiting for review."
-    assert _names(db, provider_id) == [CHECKED["name"], NEW["name"]]
+    assert qualification_names(db, provider_id) == [CHECKED["name"], NEW["name"]]
     assert len(mails(db, "provider_changes_approved")) == 1
