@@ -30,6 +30,7 @@ from matcher.models import (
 from matcher.narrowing import count_removed
 from matcher.outbox import queue_mail
 from matcher.rematch_mail import quote_lines, tell_business_of_rematch
+from matcher.vouching import still_vouched
 
 # A declined, expired or cancelled offer frees its slot; any other offer holds one.
 FREED_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.CANCELLED)
@@ -113,6 +114,7 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     facts = request_facts(quote_request)
     history = offer_history(session, quote_request.id)
     ranking, selection = match_candidates(session, facts, history, now)
+    selection = still_vouched(session, facts, history, ranking, selection, now)
     # Counted before this run's offers are written, as the ranking saw the market.
     kept = count_eligible(session, facts, history, now)
     expires_at = now + timedelta(hours=current_app.config["RESPONSE_WINDOW_HOURS"])

@@ -6,72 +6,146 @@ and its undecided quotes are withdrawn: an indicative one simply leaves the comp
 one does too, and the business is told, because accepting it would hand the business's
 contact details to a provider CertMatch no longer trusts. Each request touched is re-matched
 by an outbox job once this transaction commits. Reinstatement gives nothing back: the
-requests have moved on, and a provider is never offered the same request twice.
+requests have moved on, and a provider is never offered the same request twice. The same
+happens to the CBs of an accreditation body that stops being recognised
+(`matcher.body_recognition`).
+
+A match run may have read a provider as verified just before it was suspended. Both sides
+lock the provider row: the run before it writes the lead (`matcher.vouching`, re-reading
+the provider under the lock), the suspension after it has locked its requests. A run that comes
+second finds the provider no longer vouched for; one that came first has committed its lead by
+the time the suspension holds the lock, and that "late" lead, on a request the suspension did
+not lock, is handed to a follow-up job (`release_late_leads`): locking it now would take a
+request after a provider, against the order every writer keeps.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from matcher import links, track_record
-from matcher.models import LeadOffer, OfferStatus, Provider, Quote, QuoteRequest, QuoteStatus
+from matcher.models import (
+    LeadOffer,
+    OfferStatus,
+    Provider,
+    ProviderStatus,
+    Quote,
+    QuoteRequest,
+    QuoteStatus,
+)
 from matcher.outbox import queue_job, queue_mail
 from matcher.quotes.figures import total_of
 from matcher.quotes.state import OPEN_FOR_QUOTES, fresh, lock_request, quote_for_offer
+from matcher.vouching import ID_CHUNK, provider_rows, vouched_among
 
 # An offer in these states still holds one of the request's three slots for its provider.
 HELD_STATUSES = (OfferStatus.OFFERED, OfferStatus.QUOTED)
 UNDECIDED_QUOTES = (QuoteStatus.INDICATIVE, QuoteStatus.FIRM)
 REMATCH_TRIGGER = "suspension"
+# Why CertMatch took a lead back (LeadOffer.cancelled_because), for the provider's lead page.
+PROVIDER_SUSPENDED = "provider_suspended"
+BODY_NOT_RECOGNISED = "body_not_recognised"
+RELEASE_JOB = "release_leads"
 
 
 def free_held_leads(
-    session: Session, provider_ids: Iterable[int], *, now: datetime
+    session: Session,
+    provider_ids: Iterable[int],
+    *,
+    now: datetime,
+    because: str | Mapping[int, str] = PROVIDER_SUSPENDED,
 ) -> dict[int, int]:
     """Cancel the providers' open leads, withdraw their quotes and queue the re-matches.
 
     Call it before the providers' own rows change: every writer locks a request before the
-    providers it touches, so the requests are locked first, all of them, in id order.
+    providers it touches, so the requests are locked first, all of them, in id order, then
+    the providers. `because` is the reason stored on each lead, or provider id -> reason.
     Returns provider id -> how many leads it lost.
     """
     ids = sorted(set(provider_ids))
     freed = dict.fromkeys(ids, 0)
     if not ids:
         return freed
-    request_ids = session.exec(
-        select(LeadOffer.request_id)
-        .where(col(LeadOffer.provider_id).in_(ids))
-        .where(col(LeadOffer.status).in_(HELD_STATUSES))
-        .distinct()
-        .order_by(LeadOffer.request_id)
-    ).all()
+    request_ids = sorted({request_id for _, request_id, _ in _held(session, ids)})
     locked = [lock_request(session, request_id) for request_id in request_ids]
+    provider_rows(session, ids, lock=True)
     for quote_request in locked:
         # Re-read under the lock: the business may have accepted a quote meanwhile.
-        held = fresh(
-            session,
-            select(LeadOffer)
-            .where(LeadOffer.request_id == quote_request.id)
-            .where(col(LeadOffer.provider_id).in_(ids))
-            .where(col(LeadOffer.status).in_(HELD_STATUSES))
-            .order_by(LeadOffer.id)
-            .with_for_update(),
-        ).all()
+        held = [
+            offer
+            for offer in fresh(
+                session,
+                select(LeadOffer)
+                .where(LeadOffer.request_id == quote_request.id)
+                .where(col(LeadOffer.status).in_(HELD_STATUSES))
+                .order_by(LeadOffer.id)
+                .with_for_update(),
+            ).all()
+            if offer.provider_id in freed
+        ]
         for offer in held:
-            _withdraw(session, quote_request, offer, now=now)
+            reason = because if isinstance(because, str) else because[offer.provider_id]
+            _withdraw(session, quote_request, offer, because=reason, now=now)
             freed[offer.provider_id] += 1
         if held:
             _queue_rematch(session, quote_request, held[0])
+    _queue_late_release(session, ids, handled=set(request_ids))
     for provider_id, count in freed.items():
         if count:
             track_record.refresh_response_record(session, provider_id)
     return freed
 
 
-def _withdraw(session: Session, quote_request: QuoteRequest, offer: LeadOffer, *, now) -> None:
+def release_late_leads(session: Session, provider_ids: Iterable[int], *, now: datetime) -> int:
+    """Free the leads a match run gave the providers as they stopped being vouched for.
+
+    The suspension's follow-up job; a provider vouched for again meanwhile keeps its leads.
+    Returns how many leads were freed.
+    """
+    # Read without locks: free_held_leads takes them, requests before providers.
+    rows = provider_rows(session, provider_ids, lock=False)
+    vouched = vouched_among(session, rows, today=now.date())
+    # Still verified yet not vouched for: its accreditation body is what stopped counting.
+    because = {
+        row.id: BODY_NOT_RECOGNISED if row.status == ProviderStatus.VERIFIED else PROVIDER_SUSPENDED
+        for row in rows
+        if row.id not in vouched
+    }
+    return sum(free_held_leads(session, list(because), now=now, because=because).values())
+
+
+def _held(session: Session, ids: list[int]) -> list:
+    """(offer id, request id, provider id) of the leads the providers hold, by offer id."""
+    rows = []
+    for start in range(0, len(ids), ID_CHUNK):
+        rows += session.exec(
+            select(LeadOffer.id, LeadOffer.request_id, LeadOffer.provider_id)
+            .where(col(LeadOffer.provider_id).in_(ids[start : start + ID_CHUNK]))
+            .where(col(LeadOffer.status).in_(HELD_STATUSES))
+        ).all()
+    return sorted(rows)
+
+
+def _queue_late_release(session: Session, ids: list[int], *, handled: set[int]) -> None:
+    """Hand the leads a match run committed before the providers were locked to a job."""
+    late = [row for row in _held(session, ids) if row[1] not in handled]
+    if not late:
+        return
+    queue_job(
+        session,
+        func=RELEASE_JOB,
+        args=[sorted({provider_id for _, _, provider_id in late})],
+        # The first late lead names the work: once freed, it is never late again.
+        dedupe_key=f"{RELEASE_JOB}:{late[0][0]}",
+    )
+
+
+def _withdraw(
+    session: Session, quote_request: QuoteRequest, offer: LeadOffer, *, because: str, now
+) -> None:
     quote = quote_for_offer(session, offer.id)
-    offer.status = OfferStatus.CANCELLED
+    offer.status, offer.cancelled_because = OfferStatus.CANCELLED, because
     session.add(offer)
     if quote is not None and quote.status in UNDECIDED_QUOTES:
         firm = quote.status == QuoteStatus.FIRM

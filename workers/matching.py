@@ -1,7 +1,8 @@
 """The matching jobs: offer a confirmed request to up to three fitting providers, refill slots."""
 
-from matcher import offers
+from matcher import offers, suspension
 from matcher.db import transaction
+from matcher.models import utcnow
 from workers.runtime import with_app_context
 
 
@@ -27,3 +28,13 @@ def rematch_request(request_id: int, trigger: str) -> list[int]:
     with transaction() as session:
         outcome = offers.rematch_request(session, request_id, trigger)
         return [offer.id for offer in outcome.offers]
+
+
+@with_app_context
+def release_leads(provider_ids: list[int]) -> int:
+    """Free the leads a match run gave providers as they were suspended; return how many.
+
+    Queued by a suspension that found such a "late" lead; running it again frees nothing more.
+    """
+    with transaction() as session:
+        return suspension.release_late_leads(session, provider_ids, now=utcnow())

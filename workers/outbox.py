@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 JOB_FUNCTIONS = {
     "match_request": "workers.matching.match_request",
     "rematch_request": "workers.matching.rematch_request",
+    "release_leads": "workers.matching.release_leads",
 }
 MAX_MAIL_ATTEMPTS = 6
 MAX_JOB_ATTEMPTS = 10

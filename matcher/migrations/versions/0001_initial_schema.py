@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:27:51.958394
+Create Date: 2026-11-26 01:56:07.248283
 """
 
 from collections.abc import Sequence
@@ -459,6 +459,7 @@ def upgrade() -> None:
         sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decline_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("decline_note", sa.Text(), nullable=True),
+        sa.Column("cancelled_because", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
         sa.ForeignKeyConstraint(
             ["provider_id"], ["provider.id"], name=op.f("fk_lead_offer_provider_id_provider")
         ),

@@ -1,0 +1,102 @@
+"""Whether CertMatch still vouches for providers, read under their row locks.
+
+A match run ranks providers from an unlocked read; by the time it writes their leads one may
+have been suspended, or its accreditation body may have stopped counting. The run locks the
+chosen providers' rows and re-reads them (`still_vouched`); a suspension locks the same rows
+(`matcher.suspension`), so whichever comes second sees what the first committed.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from matcher import matching
+from matcher.accreditation import body_is_usable
+from matcher.matching import OfferHistory, Ranking, RequestFacts, Selection
+from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
+from matcher.quotes.state import fresh
+
+# Ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits.
+ID_CHUNK = 5000
+NO_LONGER_VOUCHED = "suspended, or its accreditation body was, while this run was matching"
+
+
+def still_vouched(
+    session: Session,
+    facts: RequestFacts,
+    history: OfferHistory,
+    ranking: Ranking,
+    selection: Selection,
+    now: datetime,
+) -> Selection:
+    """Lock the chosen providers and choose again without any no longer vouched for.
+
+    The ranking was read before any lock: a provider suspended (or whose accreditation body
+    was) since then is seen only now, under the row lock the suspension also takes. The next
+    candidates of the ranking fill its slot; if the ranking runs out, a later re-match will.
+    """
+    dropped: dict[int, str] = {}
+    while selection.chosen:
+        chosen = [c.provider.id for c in selection.chosen]
+        gone = set(chosen) - lock_vouched(session, chosen, today=now.date())
+        if not gone:
+            break
+        dropped |= dict.fromkeys(gone, NO_LONGER_VOUCHED)
+        remaining = [c for c in ranking.candidates if c.provider.id not in dropped]
+        selection = matching.select(facts, remaining, history)
+    return Selection(chosen=selection.chosen, skipped={**selection.skipped, **dropped})
+
+
+def lock_vouched(session: Session, provider_ids: Iterable[int], *, today: date) -> set[int]:
+    """Lock the providers' rows in id order; return those CertMatch still vouches for.
+
+    Read under the lock, so the answer is current: verified and, for a CB, accredited in date
+    by a recognised body that is not suspended.
+    """
+    return vouched_among(session, provider_rows(session, provider_ids, lock=True), today=today)
+
+
+def vouched_among(session: Session, rows: list, *, today: date) -> set[int]:
+    """The ids among `provider_rows` CertMatch vouches for, their bodies read as they are."""
+    body_ids = {row.accreditation_body_id for row in rows} - {None}
+    bodies = fresh(
+        session, select(AccreditationBody).where(col(AccreditationBody.id).in_(body_ids))
+    )
+    usable = {body.id for body in bodies if body_is_usable(body)}
+    return {
+        row.id
+        for row in rows
+        if row.status == ProviderStatus.VERIFIED
+        and (
+            row.kind != ProviderKind.CERTIFICATION_BODY
+            or (
+                row.accreditation_body_id in usable
+                and row.accreditation_expires_on is not None
+                and row.accreditation_expires_on >= today
+            )
+        )
+    }
+
+
+def provider_rows(session: Session, provider_ids: Iterable[int], *, lock: bool) -> list:
+    """What vouching reads of each provider, optionally locked in id order.
+
+    The lock is FOR NO KEY UPDATE, the one a plain UPDATE takes (see match_keys).
+    """
+    ids = sorted(set(provider_ids))
+    rows = []
+    for start in range(0, len(ids), ID_CHUNK):
+        query = (
+            select(
+                Provider.id,
+                Provider.status,
+                Provider.kind,
+                Provider.accreditation_body_id,
+                Provider.accreditation_expires_on,
+            )
+            .where(col(Provider.id).in_(ids[start : start + ID_CHUNK]))
+            .order_by(Provider.id)
+        )
+        rows += session.exec(query.with_for_update(key_share=True) if lock else query).all()
+    return rows
