@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from matcher import accreditation, affiliations, change_review, providers
+from matcher import accreditation, affiliations, body_recognition, change_review, providers
 from matcher.admin import bp, queries
 from matcher.admin.forms import (
     DECISION_LABELS,
@@ -240,17 +240,21 @@ def bodies():
 @admin_required
 def body_status(body_id: int):
     session = get_session()
-    body = session.get(AccreditationBody, body_id)
-    if body is None:
+    if session.get(AccreditationBody, body_id) is None:
         abort(404)
     form = BodyStatusForm()
     if not form.validate_on_submit():
         abort(400)
-    body.suspended = form.suspended.data == "1"
-    session.add(body)
+    body = body_recognition.set_body_suspended(
+        session, body_id, suspended=form.suspended.data == "1", now=utcnow()
+    )
     _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
     session.commit()
-    flash(f"{body.acronym} is {'suspended' if body.suspended else 'recognised again'}.", "success")
+    if body.suspended:
+        message = f"{body.acronym} is suspended; its CBs' open leads were withdrawn and re-matched."
+    else:
+        message = f"{body.acronym} is recognised again."
+    flash(message, "success")
     return redirect(url_for("admin.bodies"), code=303)
 
 

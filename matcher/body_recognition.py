@@ -1,0 +1,96 @@
+"""An admin suspends or restores an accreditation body (flush, never commit).
+
+Once a body stops counting (suspended, or no longer recognised), CertMatch no longer vouches
+for the accreditation of its CBs: the matcher already passes them over, and the leads they
+hold are freed exactly as a provider suspension frees them (`matcher.suspension`), in the
+same transaction. Each verified CB of the body gets one mail saying what happened and what it
+means for it.
+
+The CBs' own status does not change. They did nothing wrong, the admin may restore the body
+tomorrow, and a CB re-accredited by another body only needs its profile updated. Their status
+stays `verified`, so restoring the body makes them eligible again at once, with one mail
+each to say so; the leads already freed do not come back (a provider is never offered the
+same request twice).
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from matcher.accreditation import body_is_usable
+from matcher.links import absolute_url
+from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
+from matcher.outbox import queue_mail
+from matcher.suspension import BODY_NOT_RECOGNISED, free_held_leads
+
+
+def set_body_suspended(
+    session: Session, body_id: int, *, suspended: bool, now: datetime
+) -> AccreditationBody | None:
+    """Suspend or restore a body; free its CBs' leads and tell them when that changes anything.
+
+    Returns the body, or None when there is no such body.
+    """
+    # Locked first: two admins pressing the button at once free and mail once.
+    body = session.exec(
+        select(AccreditationBody)
+        .where(AccreditationBody.id == body_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if body is None:
+        return None
+    was_usable = body_is_usable(body)
+    cbs = _verified_cbs(session, body.id)
+    freed = dict.fromkeys((cb.id for cb in cbs), 0)
+    if was_usable and suspended:
+        # Before the body row changes, like a provider suspension before the provider's.
+        freed = free_held_leads(
+            session, [cb.id for cb in cbs], now=now, because=BODY_NOT_RECOGNISED
+        )
+    body.suspended = suspended
+    session.add(body)
+    session.flush()
+    if was_usable and not body_is_usable(body):
+        for cb in cbs:
+            _tell_cb(session, cb, body, "provider_body_suspended", withdrawn=freed[cb.id])
+    elif body_is_usable(body) and not was_usable:
+        for cb in cbs:
+            _tell_cb(session, cb, body, "provider_body_restored", withdrawn=0)
+    return body
+
+
+SUBJECTS = {
+    "provider_body_suspended": "{acronym} accreditation no longer counts on CertMatch",
+    "provider_body_restored": "{acronym} accreditation counts on CertMatch again",
+}
+
+
+def _verified_cbs(session: Session, body_id: int) -> list[Provider]:
+    return list(
+        session.exec(
+            select(Provider)
+            .where(Provider.accreditation_body_id == body_id)
+            .where(Provider.kind == ProviderKind.CERTIFICATION_BODY)
+            .where(col(Provider.status) == ProviderStatus.VERIFIED)
+            .order_by(Provider.id)
+        )
+    )
+
+
+def _tell_cb(
+    session: Session, cb: Provider, body: AccreditationBody, template: str, *, withdrawn: int
+) -> None:
+    queue_mail(
+        session,
+        template=template,
+        to=cb.email,
+        subject=SUBJECTS[template].format(acronym=body.acronym),
+        context={
+            "provider": cb,
+            "body": body,
+            "withdrawn_leads": withdrawn,
+            "profile_link": absolute_url("/provider/profile"),
+        },
+        provider_id=cb.id,
+    )
