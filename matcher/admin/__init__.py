@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from matcher.admin import requests, routes, sector_complexity, stalled  # noqa: E402,F401
+from matcher.admin import (  # noqa: E402,F401
+    bodies,
+    outbox,
+    requests,
+    routes,
+    sector_complexity,
+    stalled,
+)

@@ -1,28 +1,23 @@
-"""Admin console: providers by status, decisions, evidence, accreditation bodies, outbox."""
+"""Admin console: the dashboard, providers by status, decisions, changes to review, evidence."""
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from matcher import accreditation, affiliations, body_recognition, change_review, providers
+from matcher import accreditation, affiliations, change_review, providers
 from matcher.admin import bp, queries
 from matcher.admin.forms import (
     DECISION_LABELS,
-    BodyForm,
-    BodyStatusForm,
     ChangesForm,
     DecisionForm,
-    EmptyForm,
     ProviderFilterForm,
     RemoveAffiliationForm,
 )
 from matcher.auth.guards import admin_required
 from matcher.db import get_session
-from matcher.dispatch import enqueue_outbox_rows
 from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path
 from matcher.forms import choice_list
 from matcher.models import (
     AccreditationBody,
-    AuditLog,
     OutboxStatus,
     Provider,
     utcnow,
@@ -202,108 +197,6 @@ def evidence_download(provider_id: int, evidence_id: int):
         as_attachment=True,
         download_name=evidence.original_name,
     )
-
-
-@bp.route("/bodies", methods=["GET", "POST"])
-@admin_required
-def bodies():
-    session = get_session()
-    form = BodyForm()
-    status = 200
-    if accreditation.seed_if_empty(session):
-        session.commit()
-    if form.validate_on_submit():
-        if accreditation.find_body(session, form.acronym.data):
-            form.acronym.errors.append("A body with this acronym already exists.")
-            status = 422
-        else:
-            body = AccreditationBody(
-                acronym=form.acronym.data, name=form.name.data, country=form.country.data or None
-            )
-            session.add(body)
-            session.flush()
-            _audit_body(session, body, "add_body")
-            session.commit()
-            flash(f"{body.acronym} added to the recognised bodies.", "success")
-            return redirect(url_for("admin.bodies"), code=303)
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "admin/bodies.html",
-        form=form,
-        bodies=accreditation.all_bodies(session),
-        status_form=BodyStatusForm(),
-    ), status
-
-
-@bp.post("/bodies/<int:body_id>/status")
-@admin_required
-def body_status(body_id: int):
-    session = get_session()
-    if session.get(AccreditationBody, body_id) is None:
-        abort(404)
-    form = BodyStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    body = body_recognition.set_body_suspended(
-        session, body_id, suspended=form.suspended.data == "1", now=utcnow()
-    )
-    _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
-    session.commit()
-    if body.suspended:
-        message = f"{body.acronym} is suspended; its CBs' open leads were withdrawn and re-matched."
-    else:
-        message = f"{body.acronym} is recognised again."
-    flash(message, "success")
-    return redirect(url_for("admin.bodies"), code=303)
-
-
-def _audit_body(session, body: AccreditationBody, action: str) -> None:
-    session.add(
-        AuditLog(
-            actor_id=current_user.id,
-            action=action,
-            object_type="accreditation_body",
-            object_id=body.id,
-        )
-    )
-    session.flush()
-
-
-@bp.get("/mail")
-@admin_required
-def mail():
-    session = get_session()
-    page = request.args.get("page", 1, type=int) or 1
-    messages = queries.outbox(session, page=page)
-    return render_template(
-        "admin/mail.html",
-        messages=messages,
-        purged=queries.purged_mail_ids(session, messages),
-        counts=queries.mail_counts(session),
-        page=page,
-        form=EmptyForm(),
-    )
-
-
-@bp.post("/mail/<int:message_id>/resend")
-@admin_required
-def mail_resend(message_id: int):
-    session = get_session()
-    message = queries.mail_for_resend(session, message_id)
-    if message is None:
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    refusal = queries.resend_refusal(session, message)
-    if refusal is not None:
-        flash(refusal, "error")
-        return redirect(url_for("admin.mail"), code=303)
-    queries.reset_for_resend(session, message)
-    session.commit()
-    enqueue_outbox_rows([("mail", message.id)])
-    flash(f"Mail to {message.to_email} queued again.", "success")
-    return redirect(url_for("admin.mail"), code=303)
 
 
 def _provider_or_404(provider_id: int) -> Provider:

@@ -1,0 +1,77 @@
+"""Admin: the recognised accreditation bodies, added, suspended and restored with an audit row."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from matcher import accreditation, body_recognition
+from matcher.admin import bp
+from matcher.admin.forms import BodyForm, BodyStatusForm
+from matcher.auth.guards import admin_required
+from matcher.db import get_session
+from matcher.models import AccreditationBody, AuditLog, utcnow
+
+
+@bp.route("/bodies", methods=["GET", "POST"])
+@admin_required
+def bodies():
+    session = get_session()
+    form = BodyForm()
+    status = 200
+    if accreditation.seed_if_empty(session):
+        session.commit()
+    if form.validate_on_submit():
+        if accreditation.find_body(session, form.acronym.data):
+            form.acronym.errors.append("A body with this acronym already exists.")
+            status = 422
+        else:
+            body = AccreditationBody(
+                acronym=form.acronym.data, name=form.name.data, country=form.country.data or None
+            )
+            session.add(body)
+            session.flush()
+            _audit_body(session, body, "add_body")
+            session.commit()
+            flash(f"{body.acronym} added to the recognised bodies.", "success")
+            return redirect(url_for("admin.bodies"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "admin/bodies.html",
+        form=form,
+        bodies=accreditation.all_bodies(session),
+        status_form=BodyStatusForm(),
+    ), status
+
+
+@bp.post("/bodies/<int:body_id>/status")
+@admin_required
+def body_status(body_id: int):
+    session = get_session()
+    if session.get(AccreditationBody, body_id) is None:
+        abort(404)
+    form = BodyStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    body = body_recognition.set_body_suspended(
+        session, body_id, suspended=form.suspended.data == "1", now=utcnow()
+    )
+    _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
+    session.commit()
+    if body.suspended:
+        message = f"{body.acronym} is suspended; its CBs' open leads were withdrawn and re-matched."
+    else:
+        message = f"{body.acronym} is recognised again."
+    flash(message, "success")
+    return redirect(url_for("admin.bodies"), code=303)
+
+
+def _audit_body(session, body: AccreditationBody, action: str) -> None:
+    session.add(
+        AuditLog(
+            actor_id=current_user.id,
+            action=action,
+            object_type="accreditation_body",
+            object_id=body.id,
+        )
+    )
+    session.flush()
