@@ -79,7 +79,8 @@ def suspend_expired(session: Session, *, today: date) -> list[int]:
     from matcher.links import absolute_url
     from matcher.models import ProviderStatus, utcnow
     from matcher.outbox import queue_mail
-    from matcher.providers import audit, set_status
+    from matcher.provider_audit import audit
+    from matcher.provider_decisions import set_status
     from matcher.suspension import free_held_leads
 
     expired = session.exec(

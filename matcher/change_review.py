@@ -1,6 +1,6 @@
 """An admin's review of the changes a provider parked: approve or refuse, and tell it (flush only).
 
-A CB's accreditation (body, number, expiry) and scope widenings (matcher/providers.py
+A CB's accreditation (body, number, expiry) and scope widenings (matcher/reviewed_changes.py
 propose_changes) and a verified consultant's new qualifications (matcher/qualification_review.py)
 wait in `Provider.pending_changes` until an admin decides on the admin provider page.
 """
@@ -14,12 +14,10 @@ from matcher import qualification_review
 from matcher.links import absolute_url
 from matcher.models import Provider, utcnow
 from matcher.outbox import queue_mail
-from matcher.providers import (
-    REVIEWED_FIELDS,
-    DecisionError,
-    audit,
-    replace_coverage,
-)
+from matcher.provider_audit import audit
+from matcher.provider_decisions import DecisionError
+from matcher.providers import replace_coverage
+from matcher.reviewed_changes import REVIEWED_FIELDS
 
 
 def apply_pending_changes(

@@ -23,7 +23,8 @@ from matcher.accreditation import ensure_accreditation_bodies, find_body
 from matcher.bands import BandError, parse_bands
 from matcher.models import Provider, ProviderKind, ProviderStatus, Role, TravelPolicy, utcnow
 from matcher.passwords import password_problem
-from matcher.providers import audit, create_provider, declare_affiliation, email_taken
+from matcher.provider_audit import audit
+from matcher.providers import create_provider, declare_affiliation, email_taken
 
 REQUIRED_COLUMNS = (
     "kind", "name", "email", "password", "countries", "standards", "sectors", "min_employees",

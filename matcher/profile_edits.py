@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from matcher import providers, qualification_review
+from matcher import provider_audit, providers, qualification_review, reviewed_changes
 from matcher.links import absolute_url
 from matcher.models import Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
@@ -63,7 +63,7 @@ def save_profile(
         kept = set(before["scope"]) & {tuple(pair) for pair in reviewed["scope"]}
         if kept != set(before["scope"]):
             providers.replace_coverage(session, provider, scope=kept)
-    parked = providers.update_profile(
+    parked = reviewed_changes.update_profile(
         session,
         provider,
         fields=fields,
@@ -80,7 +80,7 @@ def save_profile(
         proposal["qualifications"] = waiting_before["qualifications"]
     change = describe_coverage_change(before, providers.coverage(session, provider))
     if change:
-        providers.audit(
+        provider_audit.audit(
             session, action="change_coverage", provider=provider, reason=change, actor_id=actor_id
         )
     _record_proposal(session, provider, proposal, waiting_before, before, actor_id=actor_id)
@@ -107,7 +107,7 @@ def _record_proposal(
         provider.pending_changes = waiting_before
     elif waiting_before:
         provider.pending_changes = None
-        providers.audit(
+        provider_audit.audit(
             session, action="withdraw_changes", provider=provider, reason=None, actor_id=actor_id
         )
 
@@ -127,7 +127,7 @@ def _changes_submitted(
         lines.append(describe_coverage_change({"scope": before["scope"]}, wanted))
     lines += [
         f"{name.replace('_', ' ')} {getattr(provider, name)} -> {pending[name]}"
-        for name in providers.REVIEWED_FIELDS
+        for name in reviewed_changes.REVIEWED_FIELDS
         if name in pending
     ]
     lines += [
@@ -135,7 +135,7 @@ def _changes_submitted(
         for row in pending.get("qualifications", [])
     ]
     summary = "; ".join(line for line in lines if line)
-    providers.audit(
+    provider_audit.audit(
         session, action="propose_changes", provider=provider, reason=summary, actor_id=actor_id
     )
     link = absolute_url(f"/admin/providers/{provider.id}")
@@ -180,7 +180,7 @@ def _save_qualifications(
 
 def _log_qualifications(session: Session, provider: Provider, *, actor_id: int | None) -> None:
     names = ", ".join(row["name"] for row in qualification_review.checked_rows(session, provider))
-    providers.audit(
+    provider_audit.audit(
         session,
         action="change_qualifications",
         provider=provider,

@@ -13,7 +13,8 @@ from matcher.accreditation import suspend_expired
 from matcher.candidates import match_candidates
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import ProviderMatchKey, ProviderStatus, utcnow
-from matcher.providers import decide, update_profile
+from matcher.provider_decisions import decide
+from matcher.reviewed_changes import update_profile
 from tests.lead_helpers import act, cb_figures, cbs, matched_request
 from tests.market import confirmed_request, fresh, make_cb, make_consultant
 from tests.test_candidates_match_keys import assert_keys_match_a_full_rebuild

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import change_review, providers
+from matcher import change_review, provider_decisions, providers
 from matcher.accounts import create_user
 from matcher.models import (
     AuditLog,
@@ -284,7 +284,7 @@ def test_a_refused_scope_widening_is_dropped_and_the_cb_is_told_why(cb_client, d
     _save(cb_client, db, sectors=["17", "18"])
     provider = db.get(Provider, cb_id)
 
-    with pytest.raises(providers.DecisionError):
+    with pytest.raises(provider_decisions.DecisionError):
         change_review.discard_pending_changes(db, provider, reason=" ", actor_id=None)
     change_review.discard_pending_changes(
         db, provider, reason="Sector 18 is not on the UKAS schedule.", actor_id=None

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import offers, providers
+from matcher import offers, provider_decisions
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -299,7 +299,7 @@ def test_a_business_accepting_as_the_provider_is_suspended_gets_one_consistent_o
 
 def _suspend(session, *, provider_id: int, now) -> None:
     provider = session.get(Provider, provider_id)
-    providers.decide(session, provider, action="suspend", reason=REASON, actor_id=None)
+    provider_decisions.decide(session, provider, action="suspend", reason=REASON, actor_id=None)
 
 
 def _together(app, actions) -> list:
@@ -330,4 +330,4 @@ def _decide(app, provider_id: int, action: str, reason: str = REASON) -> None:
 
     with app.app_context(), transaction() as session:
         provider = session.get(Provider, provider_id)
-        providers.decide(session, provider, action=action, reason=reason, actor_id=None)
+        provider_decisions.decide(session, provider, action=action, reason=reason, actor_id=None)

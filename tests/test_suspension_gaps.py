@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import offers, providers
+from matcher import offers, provider_decisions
 from matcher.models import (
     AccreditationBody,
     LeadOffer,
@@ -39,7 +39,7 @@ def _offers(db, request_id: int) -> dict[int, LeadOffer]:
 
 def _suspend(session, provider_id: int) -> None:
     provider = session.get(Provider, provider_id)
-    providers.decide(session, provider, action="suspend", reason=REASON, actor_id=None)
+    provider_decisions.decide(session, provider, action="suspend", reason=REASON, actor_id=None)
 
 
 def _on_postgresql(app) -> None:
@@ -252,4 +252,4 @@ def test_a_lead_the_business_withdrew_still_reads_withdrawn_or_closed(app, clien
 
 def _decide(session, *, provider_id: int, action: str) -> None:
     provider = session.get(Provider, provider_id)
-    providers.decide(session, provider, action=action, reason="Checked.", actor_id=None)
+    provider_decisions.decide(session, provider, action=action, reason="Checked.", actor_id=None)

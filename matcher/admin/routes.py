@@ -3,7 +3,14 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from matcher import accreditation, affiliations, change_review, providers
+from matcher import (
+    accreditation,
+    affiliations,
+    change_review,
+    provider_audit,
+    provider_decisions,
+    providers,
+)
 from matcher.admin import bp, queries
 from matcher.admin.forms import (
     DECISION_LABELS,
@@ -87,7 +94,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         body_usable=accreditation.body_is_usable(body),
         pending_body=pending_body,
         warnings=accreditation.expiry_warnings(provider, today=utcnow().date()),
-        trail=providers.audit_trail(session, provider),
+        trail=provider_audit.audit_trail(session, provider),
         actions=_allowed_actions(provider),
         decision_form=decision_form or DecisionForm(),
         remove_affiliation_form=RemoveAffiliationForm(formdata=None),
@@ -101,7 +108,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
 def _allowed_actions(provider: Provider) -> list[tuple[str, str]]:
     return [
         (action, DECISION_LABELS[action])
-        for action, (allowed, _) in providers.DECISIONS.items()
+        for action, (allowed, _) in provider_decisions.DECISIONS.items()
         if provider.status in allowed
     ]
 
@@ -115,14 +122,14 @@ def decide(provider_id: int):
         return _render_detail(provider, decision_form=form, status=422)
     session = get_session()
     try:
-        providers.decide(
+        provider_decisions.decide(
             session,
             provider,
             action=form.action.data,
             reason=form.reason.data,
             actor_id=current_user.id,
         )
-    except providers.DecisionError as exc:
+    except provider_decisions.DecisionError as exc:
         session.rollback()
         form.action.errors.append(str(exc))
         return _render_detail(provider, decision_form=form, status=409)
@@ -154,7 +161,7 @@ def review_changes(provider_id: int):
                 actor_id=current_user.id,
                 submitted_at=seen,
             )
-    except providers.DecisionError as exc:
+    except provider_decisions.DecisionError as exc:
         session.rollback()
         form.reason.errors.append(str(exc))
         return _render_detail(provider, changes_form=form, status=409)

@@ -20,6 +20,7 @@ from matcher.provider.profile_values import (
 )
 from matcher.provider.qualification_forms import qualification_values
 from matcher.reference import STANDARDS
+from matcher.reviewed_changes import REVIEWED_FIELDS
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -36,7 +37,7 @@ def profile():
             fill_qualifications(form, profile_edits.qualification_rows(session, provider))
     elif form.validate_on_submit():
         fields = provider_fields(form, is_cb)
-        reviewed = {name: fields.pop(name) for name in providers.REVIEWED_FIELDS if name in fields}
+        reviewed = {name: fields.pop(name) for name in REVIEWED_FIELDS if name in fields}
         coverage_lists = coverage(form, is_cb)
         if is_cb:
             reviewed["scope"] = coverage_lists.pop("scope")

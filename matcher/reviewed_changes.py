@@ -1,0 +1,58 @@
+"""A provider saves its profile: most of it counts at once, accreditation and scope wait.
+
+An admin approves or refuses what is parked in matcher/change_review.py.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from matcher.models import Provider, utcnow
+from matcher.providers import coverage, replace_coverage, replace_packages
+
+# Fields of a certification body that only change after an admin approved them.
+REVIEWED_FIELDS = ("accreditation_body_id", "accreditation_number", "accreditation_expires_on")
+
+
+def propose_changes(session: Session, provider: Provider, changes: dict[str, Any]) -> bool:
+    """Park accreditation/scope changes for review; return whether anything differs."""
+    current = coverage(session, provider)
+    wanted: dict[str, Any] = {}
+    for name in REVIEWED_FIELDS:
+        if name in changes and changes[name] != getattr(provider, name):
+            value = changes[name]
+            wanted[name] = value.isoformat() if isinstance(value, date) else value
+    if "scope" in changes and sorted(changes["scope"]) != current["scope"]:
+        wanted["scope"] = [list(pair) for pair in sorted(changes["scope"])]
+    if not wanted:
+        return False
+    provider.pending_changes = {**wanted, "submitted_at": utcnow().isoformat()}
+    session.add(provider)
+    session.flush()
+    return True
+
+
+def update_profile(
+    session: Session,
+    provider: Provider,
+    *,
+    fields: dict[str, Any],
+    coverage_lists: dict[str, Any],
+    reviewed: dict[str, Any],
+    packages: Iterable[dict[str, Any]] | None = None,
+) -> bool:
+    """Save the profile and price list at once, except accreditation and scope (admin review).
+
+    `packages` None leaves a consultant's bands as they are. Returns whether something was
+    parked for review. Flush only.
+    """
+    for name, value in fields.items():
+        setattr(provider, name, value)
+    provider.updated_at = utcnow()
+    session.add(provider)
+    replace_coverage(session, provider, **coverage_lists)
+    if packages is not None:
+        replace_packages(session, provider, packages)
+    return propose_changes(session, provider, reviewed) if reviewed else False
