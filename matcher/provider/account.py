@@ -7,7 +7,7 @@ from matcher.db import get_session
 from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path, store_evidence
 from matcher.models import Provider, ProviderStatus
 from matcher.provider import bp
-from matcher.provider.forms import EvidenceForm
+from matcher.provider.evidence_forms import EvidenceForm
 
 
 def evidence_list(provider: Provider) -> list[tuple]:

@@ -8,7 +8,7 @@ from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.models import ProviderKind
 from matcher.provider import bp
-from matcher.provider.forms import JoinForm
+from matcher.provider.join_forms import JoinForm
 from matcher.provider.profile_values import body_choices, coverage, provider_fields, qualification
 
 

@@ -9,7 +9,8 @@ from matcher.db import get_session
 from matcher.models import ProviderKind
 from matcher.provider import bp
 from matcher.provider.account import evidence_list
-from matcher.provider.forms import AffiliationForm, EvidenceForm, ProfileForm
+from matcher.provider.evidence_forms import EvidenceForm
+from matcher.provider.profile_forms import AffiliationForm, ProfileForm
 from matcher.provider.profile_values import (
     body_choices,
     coverage,

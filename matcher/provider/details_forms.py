@@ -1,17 +1,11 @@
-"""Provider forms: join (adapting to the kind), profile and price list, evidence upload."""
+"""The details a provider keeps up to date, adapting to its kind: shared by join and profile."""
 
 from datetime import date
 
-from flask import current_app
-from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
-    FieldList,
-    FormField,
     IntegerField,
-    PasswordField,
-    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,39 +14,13 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import (
-    URL,
-    DataRequired,
-    EqualTo,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matcher import reference
-from matcher.auth.forms import strong_password
-from matcher.bands import MAX_BANDS
-from matcher.evidence import EVIDENCE_KINDS, sniff
-from matcher.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
+from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
 from matcher.models import ProviderKind, TravelPolicy
-from matcher.provider.price_list_forms import (
-    PACKAGE_PRICING,
-    PackageBandForm,
-    blank_band,
-    check_bands,
-    finite,
-)
-from matcher.provider.qualification_forms import (
-    MAX_QUALIFICATIONS,
-    QualificationForm,
-    check_qualifications,
-)
+from matcher.provider.price_list_forms import finite
 
-KINDS = [
-    (ProviderKind.CONSULTANT.value, "Consultant: we help businesses get ready for certification"),
-    (ProviderKind.CERTIFICATION_BODY.value, "Certification body: we audit and certify"),
-]
 TRAVEL_CHOICES = [
     ("", "Not stated"),
     (TravelPolicy.INCLUDED.value, "Included in the day rate"),
@@ -86,25 +54,8 @@ def _currency_choices():
     ]
 
 
-def checked_upload(form, field):
-    """Refuse anything but a PDF, PNG or JPEG (by content) within UPLOAD_MAX_BYTES."""
-    upload = field.data
-    if not upload or not getattr(upload, "filename", None):
-        return
-    limit = current_app.config["UPLOAD_MAX_BYTES"]
-    head = upload.stream.read(16)
-    upload.stream.seek(0, 2)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    if size == 0:
-        raise ValidationError("The file is empty.")
-    if size > limit:
-        raise ValidationError(f"The file is too large: at most {limit // (1024 * 1024)} MB.")
-    if sniff(head) is None:
-        raise ValidationError("Upload a PDF, PNG or JPEG file (the content decides, not the name).")
-
-
 def not_in_past(form, field):
+    """Refuse a date that has already passed."""
     if field.data and field.data < date.today():
         raise ValidationError("This date has passed: it must still be valid.")
 
@@ -248,118 +199,3 @@ class ProviderDetailsForm(SafeForm):
                 field.errors = [*field.errors, message]
                 ok = False
         return ok
-
-
-class JoinForm(ProviderDetailsForm):
-    kind = RadioField(
-        "We are a",
-        [InputRequired("Choose what kind of provider you are.")],
-        choices=choice_list(KINDS),
-    )
-    email = email_field("Work e-mail (your login)", "Enter your e-mail address.")
-    password = PasswordField(
-        "Password",
-        [DataRequired("Choose a password."), strong_password(user_inputs_from="email")],
-        description="12 to 128 characters; a few unrelated words make a strong passphrase.",
-    )
-    confirm = PasswordField(
-        "Repeat the password",
-        [DataRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
-    )
-    qualification_name = StringField(
-        "Qualification (e.g. IRCA lead auditor ISO 9001)",
-        [Optional(), Length(max=200)],
-        filters=[strip_filter],
-    )
-    qualification_issuer = StringField(
-        "Issued by", [Optional(), Length(max=200)], filters=[strip_filter]
-    )
-    qualification_number = StringField(
-        "Certificate number", [Optional(), Length(max=80)], filters=[strip_filter]
-    )
-    qualification_expires = DateField(
-        "Qualification valid until", [Optional(), not_in_past], format="%Y-%m-%d"
-    )
-    evidence = FileField(
-        "Evidence (PDF, PNG or JPEG)",
-        [checked_upload],
-        description="Certification bodies: your accreditation certificate. Consultants: your "
-        "indemnity insurance or qualification certificate.",
-    )
-
-    def validate(self, extra_validators=None) -> bool:
-        self.kind_value = self.kind.data or ProviderKind.CONSULTANT
-        return super().validate(extra_validators)
-
-
-class ProfileForm(ProviderDetailsForm):
-    monthly_cap = IntegerField(
-        "Most leads a month",
-        [InputRequired("Give a number."), NumberRange(min=1, max=500)],
-        default=20,
-    )
-    # Consultants: a fixed fee, or typical days at the day rate, per headcount band.
-    package_pricing = RadioField(
-        "How you price a project",
-        [Optional()],
-        choices=choice_list(PACKAGE_PRICING),
-        default="fixed",
-    )
-    packages = FieldList(FormField(PackageBandForm), min_entries=MAX_BANDS, max_entries=MAX_BANDS)
-    qualifications = FieldList(
-        FormField(QualificationForm),
-        min_entries=MAX_QUALIFICATIONS,
-        max_entries=MAX_QUALIFICATIONS,
-    )
-
-    def __init__(self, *args, kind: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind_value = kind
-        if self.is_cb:
-            # A CB's price is its day rate and fees, its standing its accreditation: bands and
-            # personal qualifications are never read from its form.
-            del self.packages
-            del self.package_pricing
-            del self.qualifications
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.is_cb:
-            return ok
-        return check_bands(self) & check_qualifications(self) and ok
-
-    def bands(self) -> list[dict]:
-        """The filled-in bands as ConsultantPackage values (call after validate)."""
-        daily = self.package_pricing.data == "daily"
-        return [
-            {
-                "min_employees": row.min_employees.data,
-                "max_employees": row.max_employees.data,
-                "fee": None if daily else row.fee.data,
-                "days": row.days.data,
-            }
-            for row in (entry.form for entry in self.packages)
-            if not blank_band(row)
-        ]
-
-
-class EvidenceForm(SafeForm):
-    kind = SelectField("Document", choices=choice_list(EVIDENCE_KINDS.items()))
-    file = FileField("File (PDF, PNG or JPEG)", [checked_upload])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if not self.file.data or not getattr(self.file.data, "filename", None):
-            self.file.errors = [*self.file.errors, "Choose a file to upload."]
-            ok = False
-        return ok
-
-
-class AffiliationForm(SafeForm):
-    """Declare an affiliation with another provider by its CertMatch e-mail address."""
-
-    email = email_field(
-        "E-mail address of the affiliated consultant or certification body",
-        "Enter the e-mail address the other provider uses on CertMatch.",
-        invalid="Enter a valid e-mail address.",
-    )
