@@ -33,12 +33,22 @@ from matcher.quotes.state import (
     offer_for_provider,
     quote_for_offer,
 )
+from matcher.suspension import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
 
 DECLINE_REASONS = {
     "out_of_scope": "Outside our scope",
     "no_capacity": "No capacity at the moment",
     "too_small": "Too small for us",
     "other": "Another reason",
+}
+# A lead CertMatch took back from its provider (LeadOffer.cancelled_because): said as the lead
+# page says it, since "the request is closed" is untrue while others still quote on it.
+WITHDRAWN_FROM_YOU = {
+    PROVIDER_SUSPENDED: "This lead was withdrawn from you when your profile was suspended; "
+    "its slot went back to other providers and does not come back on reinstatement.",
+    BODY_NOT_RECOGNISED: "This lead was withdrawn from you when your accreditation body stopped "
+    "being recognised on CertMatch; its slot went back to other providers and does not come "
+    "back if the body is recognised again.",
 }
 
 
@@ -73,6 +83,8 @@ def _check_can_answer(quote_request: QuoteRequest, offer: LeadOffer, now: dateti
             "it has gone to another provider.",
             "expired",
         )
+    if offer.status == OfferStatus.CANCELLED and offer.cancelled_because in WITHDRAWN_FROM_YOU:
+        raise QuoteError(WITHDRAWN_FROM_YOU[offer.cancelled_because], offer.cancelled_because)
     if quote_request.purged_at is not None:
         raise QuoteError("This request's details were deleted; it takes no quotes.", "purged")
     if quote_request.status == RequestStatus.WITHDRAWN:
