@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 from sqlmodel import Session, select
 from werkzeug.utils import secure_filename
 
@@ -96,3 +96,16 @@ def evidence_for_provider(session: Session, provider_id: int, evidence_id: int):
             EvidenceFile.id == evidence_id, EvidenceFile.provider_id == provider_id
         )
     ).first()
+
+
+def evidence_download(session: Session, provider_id: int, evidence_id: int) -> Response:
+    """The stored file as an attachment, if it is this provider's; 404 otherwise."""
+    evidence = evidence_for_provider(session, provider_id, evidence_id)
+    if evidence is None or not evidence_path(evidence).is_file():
+        abort(404)
+    return send_file(
+        evidence_path(evidence),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+    )

@@ -1,12 +1,13 @@
 """Admin console: the dashboard, providers by status, decisions, changes to review, evidence."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matcher import (
     accreditation,
     affiliations,
     change_review,
+    evidence,
     provider_audit,
     provider_decisions,
     providers,
@@ -21,7 +22,7 @@ from matcher.admin.forms import (
 )
 from matcher.auth.guards import admin_required
 from matcher.db import get_session
-from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path
+from matcher.evidence import EVIDENCE_KINDS
 from matcher.forms import choice_list
 from matcher.models import (
     AccreditationBody,
@@ -195,15 +196,7 @@ def remove_affiliation(provider_id: int, other_id: int):
 @bp.get("/providers/<int:provider_id>/evidence/<int:evidence_id>")
 @admin_required
 def evidence_download(provider_id: int, evidence_id: int):
-    evidence = evidence_for_provider(get_session(), provider_id, evidence_id)
-    if evidence is None or not evidence_path(evidence).is_file():
-        abort(404)
-    return send_file(
-        evidence_path(evidence),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-    )
+    return evidence.evidence_download(get_session(), provider_id, evidence_id)
 
 
 def _provider_or_404(provider_id: int) -> Provider:

@@ -1,10 +1,11 @@
 """The provider account at any status: the review page and its evidence documents."""
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 
+from matcher import evidence
 from matcher.auth.guards import current_provider, provider_account_required
 from matcher.db import get_session
-from matcher.evidence import EVIDENCE_KINDS, evidence_for_provider, evidence_path, store_evidence
+from matcher.evidence import EVIDENCE_KINDS, store_evidence
 from matcher.models import Provider, ProviderStatus
 from matcher.provider import bp
 from matcher.provider.evidence_forms import EvidenceForm
@@ -53,12 +54,4 @@ def evidence_upload():
 @bp.get("/evidence/<int:evidence_id>")
 @provider_account_required
 def evidence_download(evidence_id: int):
-    evidence = evidence_for_provider(get_session(), current_provider().id, evidence_id)
-    if evidence is None or not evidence_path(evidence).is_file():
-        abort(404)
-    return send_file(
-        evidence_path(evidence),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-    )
+    return evidence.evidence_download(get_session(), current_provider().id, evidence_id)
