@@ -37,15 +37,19 @@ from matcher.models import (
 from matcher.outbox import queue_job, queue_mail
 from matcher.quotes.figures import total_of
 from matcher.quotes.state import OPEN_FOR_QUOTES, fresh, lock_request, quote_for_offer
-from matcher.vouching import ID_CHUNK, provider_rows, vouched_among
+from matcher.vouching import (
+    BODY_NOT_RECOGNISED,
+    ID_CHUNK,
+    PROVIDER_SUSPENDED,
+    provider_rows,
+    vouched_among,
+    why_not_vouched,
+)
 
 # An offer in these states still holds one of the request's three slots for its provider.
 HELD_STATUSES = (OfferStatus.OFFERED, OfferStatus.QUOTED)
 UNDECIDED_QUOTES = (QuoteStatus.INDICATIVE, QuoteStatus.FIRM)
 REMATCH_TRIGGER = "suspension"
-# Why CertMatch took a lead back (LeadOffer.cancelled_because), for the provider's lead page.
-PROVIDER_SUSPENDED = "provider_suspended"
-BODY_NOT_RECOGNISED = "body_not_recognised"
 RELEASE_JOB = "release_leads"
 
 
@@ -113,6 +117,31 @@ def release_late_leads(session: Session, provider_ids: Iterable[int], *, now: da
         if row.id not in vouched
     }
     return sum(free_held_leads(session, list(because), now=now, because=because).values())
+
+
+def no_longer_vouched(session: Session, provider_id: int, *, today) -> str | None:
+    """Lock the provider's row; why CertMatch no longer vouches for it, or None while it does.
+
+    For a transition about to hand a provider a business (a firm quote, an acceptance) whose
+    lead may be a late one still waiting for `release_late_leads`. Call it with the request
+    already locked: requests before providers.
+    """
+    rows = provider_rows(session, [provider_id], lock=True)
+    return why_not_vouched(session, rows, today=today).get(provider_id)
+
+
+def take_back_lead(
+    session: Session, quote_request: QuoteRequest, offer: LeadOffer, *, because: str, now
+) -> None:
+    """Free one held lead of a provider no longer vouched for, as a suspension frees it.
+
+    The caller holds the request, the offer and the provider locked (`no_longer_vouched`).
+    """
+    if offer.status not in HELD_STATUSES:
+        return
+    _withdraw(session, quote_request, offer, because=because, now=now)
+    _queue_rematch(session, quote_request, offer)
+    track_record.refresh_response_record(session, offer.provider_id)
 
 
 def _held(session: Session, ids: list[int]) -> list:

@@ -20,6 +20,9 @@ from matcher.quotes.state import fresh
 # Ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits.
 ID_CHUNK = 5000
 NO_LONGER_VOUCHED = "suspended, or its accreditation body was, while this run was matching"
+# Why CertMatch took a lead back (LeadOffer.cancelled_because), for the provider's lead page.
+PROVIDER_SUSPENDED = "provider_suspended"
+BODY_NOT_RECOGNISED = "body_not_recognised"
 
 
 def still_vouched(
@@ -59,24 +62,32 @@ def lock_vouched(session: Session, provider_ids: Iterable[int], *, today: date) 
 
 def vouched_among(session: Session, rows: list, *, today: date) -> set[int]:
     """The ids among `provider_rows` CertMatch vouches for, their bodies read as they are."""
+    gone = why_not_vouched(session, rows, today=today)
+    return {row.id for row in rows if row.id not in gone}
+
+
+def why_not_vouched(session: Session, rows: list, *, today: date) -> dict[int, str]:
+    """Id -> why CertMatch does not vouch for it, for each of `provider_rows` it does not.
+
+    A CB still verified whose body stopped counting lost it to its body; any other lost it to
+    its own status (a lapsed accreditation too: the daily expiry job suspends it).
+    """
     body_ids = {row.accreditation_body_id for row in rows} - {None}
     bodies = fresh(
         session, select(AccreditationBody).where(col(AccreditationBody.id).in_(body_ids))
     )
     usable = {body.id for body in bodies if body_is_usable(body)}
-    return {
-        row.id
-        for row in rows
-        if row.status == ProviderStatus.VERIFIED
-        and (
-            row.kind != ProviderKind.CERTIFICATION_BODY
-            or (
-                row.accreditation_body_id in usable
-                and row.accreditation_expires_on is not None
-                and row.accreditation_expires_on >= today
-            )
-        )
-    }
+    why = {}
+    for row in rows:
+        if row.status != ProviderStatus.VERIFIED:
+            why[row.id] = PROVIDER_SUSPENDED
+        elif row.kind != ProviderKind.CERTIFICATION_BODY:
+            continue
+        elif row.accreditation_body_id not in usable:
+            why[row.id] = BODY_NOT_RECOGNISED
+        elif row.accreditation_expires_on is None or row.accreditation_expires_on < today:
+            why[row.id] = PROVIDER_SUSPENDED
+    return why
 
 
 def provider_rows(session: Session, provider_ids: Iterable[int], *, lock: bool) -> list:

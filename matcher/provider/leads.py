@@ -82,7 +82,8 @@ def quote_lead(offer_id: int):
             form[name].errors = [*form[name].errors, message]
         return _render_lead(_reload(offer), quote_form=form, status=422)
     except QuoteError as error:
-        session.rollback()
+        # A refusal keeps only a lead taken back from a provider no longer vouched for.
+        session.commit() if error.keeps_changes else session.rollback()
         return _render_lead(_reload(offer), refusal=error.message, status=409)
     session.commit()
     flash("Thank you: your firm quote is sent. We have told the business.", "success")

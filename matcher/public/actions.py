@@ -62,7 +62,8 @@ def _act(token: str, action, success: str, form_class=ActionForm, **fields):
     except NotFound:
         abort(404)
     except QuoteError as error:
-        session.rollback()
+        # A refusal keeps only a lead taken back from a provider no longer vouched for.
+        session.commit() if error.keeps_changes else session.rollback()
         flash(error.message, "error")
         return back
     session.commit()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time
 
 from sqlmodel import Session, select
 
-from matcher import links, offers, quote_math, track_record
+from matcher import links, offers, quote_math, suspension, track_record
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -17,7 +17,7 @@ from matcher.models import (
     RequestStatus,
 )
 from matcher.outbox import queue_mail
-from matcher.quotes.errors import InvalidFigures, NotFound, QuoteError, long_date
+from matcher.quotes.errors import InvalidFigures, NotFound, ProviderGone, QuoteError, long_date
 from matcher.quotes.figures import (
     CB_FIELDS,
     CONSULTANT_FIELDS,
@@ -103,6 +103,11 @@ def submit_quote(
     """Make the offer's quote firm (replacing indicative figures on the same row)."""
     quote_request, offer = _locked_offer(session, offer_id, provider_id)
     _check_can_answer(quote_request, offer, now)
+    # A late lead, still waiting for the suspension's follow-up job, must not become a quote.
+    because = suspension.no_longer_vouched(session, provider_id, today=now.date())
+    if because is not None:
+        suspension.take_back_lead(session, quote_request, offer, because=because, now=now)
+        raise ProviderGone(WITHDRAWN_FROM_YOU[because], because)
     provider = session.get(Provider, provider_id)
     errors = validate_figures(provider.kind, figures, today=now.date())
     if errors:

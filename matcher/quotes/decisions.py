@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from matcher import links, track_record
+from matcher import links, suspension, track_record
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -16,9 +16,11 @@ from matcher.models import (
     RequestStatus,
 )
 from matcher.outbox import queue_mail
-from matcher.quotes.errors import NotFound, QuoteError, long_date
+from matcher.quotes.errors import NotFound, ProviderGone, QuoteError, long_date
 from matcher.quotes.outcomes import end_open_offers, tell_provider
 from matcher.quotes.state import OPEN_FOR_QUOTES, accepted_quote, fresh, lock_request, rating_for
+
+NO_LONGER_AVAILABLE = "This provider is no longer available on CertMatch: its quote was withdrawn."
 
 
 def _check_request_open(quote_request: QuoteRequest, session: Session) -> None:
@@ -58,19 +60,21 @@ def accept_quote(session: Session, *, request_id: int, quote_id: int, now: datet
             "indicative",
         )
     if quote.status == QuoteStatus.WITHDRAWN:
-        raise QuoteError(
-            "This provider is no longer available on CertMatch: its quote was withdrawn.",
-            "withdrawn_quote",
-        )
+        raise QuoteError(NO_LONGER_AVAILABLE, "withdrawn_quote")
     if quote.status != QuoteStatus.FIRM:
         raise QuoteError("You declined this quote; it can no longer be accepted.", "declined")
+    offer = fresh(session, select(LeadOffer).where(LeadOffer.id == quote.offer_id)).one()
+    # Accepting mails the business's details to the provider: only to one still vouched for.
+    because = suspension.no_longer_vouched(session, quote.provider_id, today=now.date())
+    if because is not None:
+        suspension.take_back_lead(session, quote_request, offer, because=because, now=now)
+        raise ProviderGone(NO_LONGER_AVAILABLE, "withdrawn_quote")
     if quote.valid_until is not None and quote.valid_until.date() < now.date():
         raise QuoteError(
             f"This quote was valid until {long_date(quote.valid_until)}; "
             "ask the provider to renew it.",
             "quote_expired",
         )
-    offer = fresh(session, select(LeadOffer).where(LeadOffer.id == quote.offer_id)).one()
     quote.status, quote.decided_at = QuoteStatus.ACCEPTED, now
     offer.status = OfferStatus.WON
     quote_request.status = RequestStatus.ACCEPTED

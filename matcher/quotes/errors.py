@@ -4,7 +4,10 @@ from datetime import datetime
 
 
 class QuoteError(Exception):
-    """A transition the current state refuses; nothing was changed."""
+    """A transition the current state refuses; nothing was changed unless `keeps_changes`."""
+
+    # Only ProviderGone changes something before refusing; the caller commits it.
+    keeps_changes = False
 
     def __init__(self, message: str, code: str = "refused"):
         super().__init__(message)
@@ -17,6 +20,15 @@ class NotFound(QuoteError):
 
     def __init__(self, what: str = "lead"):
         super().__init__(f"No such {what}.", "not_found")
+
+
+class ProviderGone(QuoteError):
+    """CertMatch no longer vouches for the provider: its lead was taken back, then refused.
+
+    The caller commits, so the lead stays freed and its slot goes back to the market.
+    """
+
+    keeps_changes = True
 
 
 class InvalidFigures(QuoteError):
