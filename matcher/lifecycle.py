@@ -52,7 +52,7 @@ def requests_with_expired_offers(session: Session, *, now: datetime) -> list[int
 
 
 def expire_request_offers(session: Session, request_id: int, *, now: datetime) -> list[int]:
-    """Expire a request's unanswered offers, tell their providers, and re-match the slots."""
+    """Expire a request's unanswered offers, tell their providers, and queue the re-match."""
     quote_request = lock_request(session, request_id)
     if quote_request is None:
         return []
@@ -82,7 +82,7 @@ def expire_request_offers(session: Session, request_id: int, *, now: datetime) -
             provider_id=provider.id,
         )
     if expired:
-        offers.rematch_request(session, request_id, "expiry", now=now)
+        offers.queue_rematch(session, quote_request, "expiry", freed=expired[0], now=now)
     return [offer.id for offer in expired]
 
 

@@ -28,7 +28,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.narrowing import count_removed
-from matcher.outbox import queue_mail
+from matcher.outbox import queue_job, queue_mail
 from matcher.rematch_mail import quote_lines, tell_business_of_rematch
 from matcher.vouching import still_vouched
 
@@ -65,8 +65,9 @@ def rematch_request(
 ) -> MatchOutcome:
     """Offer free slots to the next best candidates never offered this request before.
 
-    Used after a decline or an expiry and by the admin's "re-run matching"; does nothing once
-    the request is no longer open or three firm quotes are in.
+    Run by the job a decline, an expiry or a suspension queues (`queue_rematch`) and by the
+    admin's "re-run matching"; does nothing once the request is no longer open or three firm
+    quotes are in.
     """
     quote_request = _lock(session, request_id)
     if quote_request is None or quote_request.status not in MATCHABLE_STATUSES:
@@ -77,6 +78,27 @@ def rematch_request(
     ):
         return MatchOutcome()
     return _run(session, quote_request, trigger, now or utcnow())
+
+
+def queue_rematch(
+    session: Session, quote_request: QuoteRequest, trigger: str, *, freed: LeadOffer, now: datetime
+) -> None:
+    """Queue the job that re-matches the slot `freed` gave back, to run once this commits.
+
+    Never in the transaction that freed it: that one holds the freed offer's provider row
+    (its track record, or a suspension's lock), and a re-match locks the providers it picks.
+    Two declines whose re-matches picked each other's provider would wait on each other.
+    """
+    if quote_request.status not in MATCHABLE_STATUSES or quote_request.purged_at is not None:
+        return
+    queue_job(
+        session,
+        func="rematch_request",
+        # `now` dates the run no earlier than the decline or expiry that freed the slot.
+        args=[quote_request.id, trigger, now.isoformat()],
+        # An offer frees its slot once, so its id names this piece of work for good.
+        dedupe_key=f"rematch:{quote_request.id}:{trigger}:{freed.id}",
+    )
 
 
 def _lock(session: Session, request_id: int) -> QuoteRequest | None:

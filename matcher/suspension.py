@@ -34,9 +34,10 @@ from matcher.models import (
     QuoteRequest,
     QuoteStatus,
 )
+from matcher.offers import queue_rematch
 from matcher.outbox import queue_job, queue_mail
 from matcher.quotes.figures import total_of
-from matcher.quotes.state import OPEN_FOR_QUOTES, fresh, lock_request, quote_for_offer
+from matcher.quotes.state import fresh, lock_request, quote_for_offer
 from matcher.vouching import (
     BODY_NOT_RECOGNISED,
     ID_CHUNK,
@@ -93,7 +94,7 @@ def free_held_leads(
             _withdraw(session, quote_request, offer, because=reason, now=now)
             freed[offer.provider_id] += 1
         if held:
-            _queue_rematch(session, quote_request, held[0])
+            queue_rematch(session, quote_request, REMATCH_TRIGGER, freed=held[0], now=now)
     _queue_late_release(session, ids, handled=set(request_ids))
     for provider_id, count in freed.items():
         if count:
@@ -140,7 +141,7 @@ def take_back_lead(
     if offer.status not in HELD_STATUSES:
         return
     _withdraw(session, quote_request, offer, because=because, now=now)
-    _queue_rematch(session, quote_request, offer)
+    queue_rematch(session, quote_request, REMATCH_TRIGGER, freed=offer, now=now)
     track_record.refresh_response_record(session, offer.provider_id)
 
 
@@ -183,18 +184,6 @@ def _withdraw(
         if firm and quote_request.purged_at is None:
             _tell_business(session, quote_request, quote)
     session.flush()
-
-
-def _queue_rematch(session: Session, quote_request: QuoteRequest, first: LeadOffer) -> None:
-    if quote_request.status not in OPEN_FOR_QUOTES or quote_request.purged_at is not None:
-        return
-    queue_job(
-        session,
-        func="rematch_request",
-        args=[quote_request.id, REMATCH_TRIGGER],
-        # An offer is cancelled once, so its id names this piece of work for good.
-        dedupe_key=f"rematch:{quote_request.id}:{REMATCH_TRIGGER}:{first.id}",
-    )
 
 
 def _tell_business(session: Session, quote_request: QuoteRequest, quote: Quote) -> None:

@@ -239,7 +239,7 @@ def test_without_a_run_that_found_no_one_the_queue_does_not_claim_no_one_fitted(
     assert "<li>1 of 6 offered: no open offer</li>" in page
 
 
-def test_a_decline_then_an_expiry_with_no_one_left_lands_in_the_queue(app, db):
+def test_a_decline_then_an_expiry_with_no_one_left_lands_in_the_queue(app, db, jobs):
     """The real path: the match job, a provider's decline, the cron's expiry, a no-one-left mail."""
     make_cb(db, name="Declining CB")
     make_cb(db, name="Silent CB")
@@ -260,10 +260,12 @@ def test_a_decline_then_an_expiry_with_no_one_left_lands_in_the_queue(app, db):
         reason=next(iter(answers.DECLINE_REASONS)),
         now=utcnow(),
     )
+    jobs()  # the decline's re-match
     fresh(db)
     assert stalled_requests(db, now=utcnow() + 2 * HOUR)[1] == 0  # one lead still open
 
     assert cron.expire_offers(now=expires_at + HOUR) == [silent_id]
+    jobs()  # the expiry's re-match
     fresh(db)
     mails = db.exec(select(OutboxMessage.template).where(OutboxMessage.request_id == request_id))
     assert "request_no_one_left" in mails.all()

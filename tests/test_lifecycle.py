@@ -46,7 +46,9 @@ def _snapshot(db) -> tuple:
     return sorted(rows), sent, sorted(requests)
 
 
-def test_an_unanswered_lead_expires_and_goes_to_the_next_candidate_never_a_previous_one(app, db):
+def test_an_unanswered_lead_expires_and_goes_to_the_next_candidate_never_a_previous_one(
+    app, db, jobs
+):
     providers = cbs(db, 5)
     quote_request = _confirmed_request(db)
     first = _match(app, quote_request)
@@ -61,6 +63,7 @@ def test_an_unanswered_lead_expires_and_goes_to_the_next_candidate_never_a_previ
     assert cron.expire_offers(now=T0 + timedelta(hours=47)) == []
     later = T0 + timedelta(hours=48, minutes=1)
     expired = cron.expire_offers(now=later)
+    jobs()  # the re-match the expiry queued
 
     assert sorted(expired) == sorted(o.id for o in first[1:])
     statuses = offer_statuses(db, quote_request.id)
@@ -75,15 +78,20 @@ def test_an_unanswered_lead_expires_and_goes_to_the_next_candidate_never_a_previ
 
     before = _snapshot(db)
     assert cron.expire_offers(now=later) == []
+    jobs()
     assert _snapshot(db) == before
 
 
-def test_re_matching_stops_at_six_providers_and_the_cron_job_run_twice_changes_nothing(app, db):
+def test_re_matching_stops_at_six_providers_and_the_cron_job_run_twice_changes_nothing(
+    app, db, jobs
+):
     providers = cbs(db, 8)
     quote_request = _confirmed_request(db)
     _match(app, quote_request)
     cron.expire_offers(now=T0 + timedelta(hours=49))
+    jobs()
     cron.expire_offers(now=T0 + timedelta(hours=98))
+    jobs()
     statuses = offer_statuses(db, quote_request.id)
     assert len(statuses) == 6
     assert set(statuses.values()) == {OfferStatus.EXPIRED}
@@ -92,10 +100,11 @@ def test_re_matching_stops_at_six_providers_and_the_cron_job_run_twice_changes_n
     before = _snapshot(db)
     cron.expire_offers(now=T0 + timedelta(hours=98))
     cron.expire_offers(now=T0 + timedelta(hours=200))
+    jobs()
     assert _snapshot(db) == before
 
 
-def test_a_decline_frees_the_slot_for_the_next_candidate(app, db):
+def test_a_decline_frees_the_slot_for_the_next_candidate(app, db, jobs):
     providers = cbs(db, 4)
     quote_request = _confirmed_request(db)
     first = _match(app, quote_request)
@@ -103,6 +112,7 @@ def test_a_decline_frees_the_slot_for_the_next_candidate(app, db):
         app, answers.decline_offer, offer_id=first[0].id, provider_id=first[0].provider_id,
         reason="no_capacity", now=T0 + timedelta(hours=2),
     )  # fmt: skip
+    jobs()  # the re-match the decline queued
     statuses = offer_statuses(db, quote_request.id)
     (newcomer,) = {p.id for p in providers} - {o.provider_id for o in first}
     assert statuses[newcomer] == OfferStatus.OFFERED

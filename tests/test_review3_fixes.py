@@ -1,5 +1,7 @@
 """Third review: races between a suspension and the deal, and their follow-ups."""
 
+import contextlib
+import itertools
 import threading
 import time
 from datetime import date, timedelta
@@ -7,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import body_recognition, offers
+from matcher import body_recognition, offers, track_record
 from matcher.models import (
     AccreditationBody,
     LeadOffer,
@@ -31,11 +33,13 @@ from tests.lead_helpers import (
     login_as,
     mails,
     matched_request,
+    offer_statuses,
     request_path,
 )
-from tests.market import confirmed_request, make_body
+from tests.market import confirmed_request, make_body, make_consultant
 from tests.provider_factories import make_provider
 from tests.web import csrf_token
+from workers import lifecycle as cron
 
 
 def _on_postgresql(app) -> None:
@@ -213,3 +217,85 @@ def test_a_late_lead_racing_a_body_suspension_never_reaches_a_deal(app, db, jobs
     assert {fresh(db, LeadOffer, oid).status for oid, _ in late} == {OfferStatus.CANCELLED}
     assert mails(db, "quote_firm") == []
     assert mails(db, "request_accepted_provider") == []
+
+
+# ---------------------------------------------------------------- 2. re-matches run after commit
+
+
+def _crossed_requests(db):
+    """Two consultants, each holding the lead of one request; each fits the other's request."""
+    one, two = (
+        make_consultant(db, name="One Consulting"),
+        make_consultant(db, name="Two Consulting"),
+    )
+    first, (first_offer,) = matched_request(db, [one], service="consultancy")
+    second, (second_offer,) = matched_request(db, [two], service="consultancy")
+    return (first.id, first_offer.id, one.id), (second.id, second_offer.id, two.id)
+
+
+def test_two_declines_whose_rematches_pick_each_others_provider_both_go_through(
+    app, db, jobs, monkeypatch
+):
+    _on_postgresql(app)
+    (first, first_offer, one), (second, second_offer, two) = _crossed_requests(db)
+    # Both declines hold their own provider's row (its track record) before either goes on.
+    barrier = threading.Barrier(2, timeout=5)
+    real = track_record.refresh_response_record
+    calls = itertools.count()
+
+    def both_hold_their_provider(session, provider_id):
+        real(session, provider_id)
+        if next(calls) < 2:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+    monkeypatch.setattr(track_record, "refresh_response_record", both_hold_their_provider)
+    results: dict = {}
+
+    def decline(offer_id, provider_id):
+        try:
+            act(app, answers.decline_offer, offer_id=offer_id, provider_id=provider_id,
+                reason="no_capacity", now=utcnow())  # fmt: skip
+            results[offer_id] = "ok"
+        except Exception as error:  # noqa: BLE001  checked below
+            results[offer_id] = f"{type(error).__name__}: {error}"
+
+    threads = [
+        threading.Thread(target=decline, args=(first_offer, one)),
+        threading.Thread(target=decline, args=(second_offer, two)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {first_offer: "ok", second_offer: "ok"}
+
+    jobs()
+    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED, two: OfferStatus.OFFERED}
+    assert offer_statuses(db, second) == {two: OfferStatus.DECLINED, one: OfferStatus.OFFERED}
+
+
+def test_a_decline_queues_its_rematch_instead_of_offering_in_its_own_transaction(app, db, jobs):
+    (first, first_offer, one), (_, _, two) = _crossed_requests(db)
+    act(app, answers.decline_offer, offer_id=first_offer, provider_id=one,
+        reason="no_capacity", now=utcnow())  # fmt: skip
+
+    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED}
+    assert _rematch_jobs(db, first) == [f"rematch:{first}:decline:{first_offer}"]
+    jobs()
+    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED, two: OfferStatus.OFFERED}
+
+
+def test_an_expiry_queues_one_rematch_dated_at_the_expiry(app, db, jobs):
+    (first, first_offer, one), (_, _, two) = _crossed_requests(db)
+    later = utcnow() + timedelta(hours=49)
+    assert cron.expire_offers(now=later) != []
+
+    assert offer_statuses(db, first) == {one: OfferStatus.EXPIRED}
+    assert _rematch_jobs(db, first) == [f"rematch:{first}:expiry:{first_offer}"]
+    jobs()
+    db.rollback()
+    replacement = db.exec(
+        select(LeadOffer).where(LeadOffer.request_id == first, LeadOffer.provider_id == two)
+    ).one()
+    assert replacement.offered_at == later

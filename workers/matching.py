@@ -1,5 +1,7 @@
 """The matching jobs: offer a confirmed request to up to three fitting providers, refill slots."""
 
+from datetime import datetime
+
 from matcher import offers, suspension
 from matcher.db import transaction
 from matcher.models import utcnow
@@ -19,14 +21,18 @@ def match_request(request_id: int) -> list[int]:
 
 
 @with_app_context
-def rematch_request(request_id: int, trigger: str) -> list[int]:
+def rematch_request(request_id: int, trigger: str, after: str | None = None) -> list[int]:
     """Offer a request's free slots to the next best providers; return the new offer ids.
 
     Running it twice invites once: the first run fills the free slots, and a provider is
-    never offered the same request twice.
+    never offered the same request twice. `after` (ISO) is when the slot was freed: the new
+    offers are never dated before it, even on a clock behind the one that freed it.
     """
+    now = utcnow()
+    if after is not None:
+        now = max(now, datetime.fromisoformat(after))
     with transaction() as session:
-        outcome = offers.rematch_request(session, request_id, trigger)
+        outcome = offers.rematch_request(session, request_id, trigger, now=now)
         return [offer.id for offer in outcome.offers]
 
 

@@ -170,7 +170,7 @@ def decline_offer(
     note: str | None = None,
     now: datetime,
 ) -> LeadOffer:
-    """Decline a lead with a reason; the freed slot goes to the next best candidate."""
+    """Decline a lead with a reason; a queued job offers the freed slot to the next best."""
     quote_request, offer = _locked_offer(session, offer_id, provider_id)
     if reason not in DECLINE_REASONS:
         raise QuoteError("Choose why you decline this lead.", "invalid")
@@ -184,5 +184,5 @@ def decline_offer(
     session.add(offer)
     session.flush()
     track_record.refresh_response_record(session, provider_id)
-    offers.rematch_request(session, quote_request.id, "decline", now=now)
+    offers.queue_rematch(session, quote_request, "decline", freed=offer, now=now)
     return offer
