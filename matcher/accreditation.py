@@ -81,16 +81,39 @@ def suspend_expired(session: Session, *, today: date) -> list[int]:
     from matcher.outbox import queue_mail
     from matcher.provider_audit import audit
     from matcher.provider_decisions import set_status
-    from matcher.suspension import free_held_leads
+    from matcher.quotes.state import fresh
+    from matcher.suspension import PROVIDER_SUSPENDED, free_held_leads
 
-    expired = session.exec(
-        select(Provider)
-        .where(Provider.status == ProviderStatus.VERIFIED)
-        .where(col(Provider.accreditation_expires_on) < today)
-        .order_by(Provider.id)
-    ).all()
+    # Read unlocked; checked again under the locks below, before anything is written.
+    seen = dict(
+        session.exec(
+            select(Provider.id, Provider.accreditation_expires_on)
+            .where(Provider.status == ProviderStatus.VERIFIED)
+            .where(col(Provider.accreditation_expires_on) < today)
+        ).all()
+    )
+
+    def still_lapsed(row) -> bool:
+        # An admin may have suspended it meanwhile, or approved a renewed date.
+        return (
+            row.status == ProviderStatus.VERIFIED and row.accreditation_expires_on == seen[row.id]
+        )
+
     # All their leads first: every request is locked before any provider row is written.
-    withdrawn = free_held_leads(session, [p.id for p in expired], now=utcnow())
+    withdrawn = free_held_leads(
+        session,
+        list(seen),
+        now=utcnow(),
+        because=lambda rows: {row.id: PROVIDER_SUSPENDED for row in rows if still_lapsed(row)},
+    )
+    # Locked by free_held_leads: re-read as committed now.
+    expired = [
+        provider
+        for provider in fresh(
+            session, select(Provider).where(col(Provider.id).in_(list(seen))).order_by(Provider.id)
+        ).all()
+        if still_lapsed(provider)
+    ]
     for provider in expired:
         reason = f"Accreditation expired on {provider.accreditation_expires_on.isoformat()}."
         set_status(session, provider, status=ProviderStatus.SUSPENDED, reason=reason, actor_id=None)

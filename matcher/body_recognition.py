@@ -21,7 +21,8 @@ from matcher.accreditation import body_is_usable
 from matcher.links import absolute_url
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
 from matcher.outbox import queue_mail
-from matcher.suspension import BODY_NOT_RECOGNISED, free_held_leads
+from matcher.suspension import free_held_leads
+from matcher.vouching import BODY_NOT_RECOGNISED
 
 
 def set_body_suspended(

@@ -1,6 +1,6 @@
 """An admin's decisions on a provider: verify, reject, suspend, reinstate (flush only)."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from matcher.links import absolute_url
 from matcher.models import Provider, ProviderStatus, utcnow
@@ -37,6 +37,14 @@ def decide(
     if action == "suspend":
         # Before the status changes: the leads' requests are locked before the provider row.
         withdrawn = free_held_leads(session, [provider.id], now=utcnow())[provider.id]
+    # The status above was read unlocked: a double click, another admin or the daily expiry
+    # job may have decided first. Under the row lock (taken after the requests) it is current.
+    lock_provider(session, provider.id)
+    if provider.status not in allowed_from:
+        raise DecisionError(
+            f"{provider.name} became {provider.status} while you were deciding: nothing was "
+            "changed, check the page again."
+        )
     set_status(session, provider, status=new_status, reason=reason, actor_id=actor_id)
     audit(session, action=action, provider=provider, reason=reason, actor_id=actor_id)
     queue_mail(
@@ -61,6 +69,16 @@ DECISION_SUBJECTS = {
     "suspend": "Your CertMatch profile is suspended",
     "reinstate": "Your CertMatch profile is active again",
 }
+
+
+def lock_provider(session: Session, provider_id: int) -> Provider:
+    """Lock a provider's row (FOR NO KEY UPDATE) and re-read it as committed now."""
+    return session.exec(
+        select(Provider)
+        .where(Provider.id == provider_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def set_status(

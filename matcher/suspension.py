@@ -19,7 +19,7 @@ not lock, is handed to a follow-up job (`release_late_leads`): locking it now wo
 request after a provider, against the order every writer keeps.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -29,7 +29,6 @@ from matcher.models import (
     LeadOffer,
     OfferStatus,
     Provider,
-    ProviderStatus,
     Quote,
     QuoteRequest,
     QuoteStatus,
@@ -39,11 +38,9 @@ from matcher.outbox import queue_job, queue_mail
 from matcher.quotes.figures import total_of
 from matcher.quotes.state import fresh, lock_request, quote_for_offer
 from matcher.vouching import (
-    BODY_NOT_RECOGNISED,
     ID_CHUNK,
     PROVIDER_SUSPENDED,
     provider_rows,
-    vouched_among,
     why_not_vouched,
 )
 
@@ -59,13 +56,15 @@ def free_held_leads(
     provider_ids: Iterable[int],
     *,
     now: datetime,
-    because: str | Mapping[int, str] = PROVIDER_SUSPENDED,
+    because: str | Callable[[list], Mapping[int, str]] = PROVIDER_SUSPENDED,
 ) -> dict[int, int]:
     """Cancel the providers' open leads, withdraw their quotes and queue the re-matches.
 
     Call it before the providers' own rows change: every writer locks a request before the
     providers it touches, so the requests are locked first, all of them, in id order, then
-    the providers. `because` is the reason stored on each lead, or provider id -> reason.
+    the providers. `because` is the reason stored on each lead, or a function of the
+    providers' `provider_rows`, read under their locks, returning provider id -> reason for
+    those whose leads are still to go (the others keep theirs).
     Returns provider id -> how many leads it lost.
     """
     ids = sorted(set(provider_ids))
@@ -74,7 +73,8 @@ def free_held_leads(
         return freed
     request_ids = sorted({request_id for _, request_id, _ in _held(session, ids)})
     locked = [lock_request(session, request_id) for request_id in request_ids]
-    provider_rows(session, ids, lock=True)
+    rows = provider_rows(session, ids, lock=True)
+    reasons = dict.fromkeys(ids, because) if isinstance(because, str) else dict(because(rows))
     for quote_request in locked:
         # Re-read under the lock: the business may have accepted a quote meanwhile.
         held = [
@@ -87,15 +87,15 @@ def free_held_leads(
                 .order_by(LeadOffer.id)
                 .with_for_update(),
             ).all()
-            if offer.provider_id in freed
+            if offer.provider_id in reasons
         ]
         for offer in held:
-            reason = because if isinstance(because, str) else because[offer.provider_id]
+            reason = reasons[offer.provider_id]
             _withdraw(session, quote_request, offer, because=reason, now=now)
             freed[offer.provider_id] += 1
         if held:
             queue_rematch(session, quote_request, REMATCH_TRIGGER, freed=held[0], now=now)
-    _queue_late_release(session, ids, handled=set(request_ids))
+    _queue_late_release(session, sorted(reasons), handled=set(request_ids))
     for provider_id, count in freed.items():
         if count:
             track_record.refresh_response_record(session, provider_id)
@@ -108,16 +108,15 @@ def release_late_leads(session: Session, provider_ids: Iterable[int], *, now: da
     The suspension's follow-up job; a provider vouched for again meanwhile keeps its leads.
     Returns how many leads were freed.
     """
-    # Read without locks: free_held_leads takes them, requests before providers.
-    rows = provider_rows(session, provider_ids, lock=False)
-    vouched = vouched_among(session, rows, today=now.date())
-    # Still verified yet not vouched for: its accreditation body is what stopped counting.
-    because = {
-        row.id: BODY_NOT_RECOGNISED if row.status == ProviderStatus.VERIFIED else PROVIDER_SUSPENDED
-        for row in rows
-        if row.id not in vouched
-    }
-    return sum(free_held_leads(session, list(because), now=now, because=because).values())
+    # Who goes, and why, is read under the providers' locks, which free_held_leads takes
+    # after the requests': an unlocked read could label a lead with a reason already stale.
+    freed = free_held_leads(
+        session,
+        provider_ids,
+        now=now,
+        because=lambda rows: why_not_vouched(session, rows, today=now.date()),
+    )
+    return sum(freed.values())
 
 
 def no_longer_vouched(session: Session, provider_id: int, *, today) -> str | None:

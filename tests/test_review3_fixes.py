@@ -9,12 +9,15 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import body_recognition, offers, track_record
+from matcher import body_recognition, offers, provider_decisions, suspension, track_record
+from matcher.accreditation import suspend_expired
 from matcher.models import (
     AccreditationBody,
+    AuditLog,
     LeadOffer,
     OfferStatus,
     OutboxJob,
+    OutboxMessage,
     Provider,
     ProviderStatus,
     Quote,
@@ -23,6 +26,7 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.provider_decisions import DecisionError
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import ProviderGone
 from tests.lead_helpers import (
@@ -40,6 +44,8 @@ from tests.market import confirmed_request, make_body, make_consultant
 from tests.provider_factories import make_provider
 from tests.web import csrf_token
 from workers import lifecycle as cron
+
+YESTERDAY = date.today() - timedelta(days=1)
 
 
 def _on_postgresql(app) -> None:
@@ -299,3 +305,153 @@ def test_an_expiry_queues_one_rematch_dated_at_the_expiry(app, db, jobs):
         select(LeadOffer).where(LeadOffer.request_id == first, LeadOffer.provider_id == two)
     ).one()
     assert replacement.offered_at == later
+
+
+# ---------------------------------------------------------------- 3. suspended once
+
+
+def _behind_its_back(session, provider_id: int, **values) -> None:
+    """Change the provider's row without touching the session's loaded copy of it, as another
+    transaction committing just before the lock would."""
+    session.exec(
+        update(Provider)
+        .where(Provider.id == provider_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _provider_mails_and_audit(db, provider_id: int) -> tuple[list[str], list[str]]:
+    db.rollback()
+    sent = db.exec(select(OutboxMessage.template).where(OutboxMessage.provider_id == provider_id))
+    audited = db.exec(
+        select(AuditLog.action).where(
+            AuditLog.object_type == "provider", AuditLog.object_id == provider_id
+        )
+    )
+    return list(sent.all()), list(audited.all())
+
+
+def test_a_decision_on_a_provider_someone_else_suspended_first_is_refused(app, db):
+    cb = make_provider(db, name="Twice Certifier Ltd")
+    quote_request, (offer,) = matched_request(db, [cb])
+    from matcher.db import transaction
+
+    refused = pytest.raises(DecisionError, match="became suspended while you were deciding")
+    # Rolled back, as the admin view rolls back a refused decision.
+    with app.app_context(), refused, transaction() as session:
+        provider = session.get(Provider, cb.id)  # read as verified
+        _behind_its_back(session, cb.id, status=ProviderStatus.SUSPENDED, status_reason="First.")
+        provider_decisions.decide(
+            session, provider, action="suspend", reason="Second.", actor_id=None
+        )
+
+    assert _provider_mails_and_audit(db, cb.id) == ([], [])
+    assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
+
+
+def test_the_expiry_job_skips_a_cb_whose_date_was_renewed_before_it_locked(app, db, monkeypatch):
+    cb = make_provider(db, name="Renewed Certifier Ltd", accreditation_expires_on=YESTERDAY)
+    quote_request, (offer,) = matched_request(db, [cb])
+    real = suspension.free_held_leads
+
+    def renewed_first(session, provider_ids, **kwargs):
+        _behind_its_back(
+            session, cb.id, accreditation_expires_on=date.today() + timedelta(days=300)
+        )
+        return real(session, provider_ids, **kwargs)
+
+    monkeypatch.setattr(suspension, "free_held_leads", renewed_first)
+
+    assert act(app, suspend_expired, today=date.today()) == []
+    assert fresh(db, Provider, cb.id).status == ProviderStatus.VERIFIED
+    assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
+    assert _provider_mails_and_audit(db, cb.id) == ([], [])
+
+
+def test_the_expiry_job_leaves_alone_a_cb_an_admin_suspended_before_it_locked(app, db, monkeypatch):
+    cb = make_provider(db, name="Lapsed Certifier Ltd", accreditation_expires_on=YESTERDAY)
+    real = suspension.free_held_leads
+
+    def admin_first(session, provider_ids, **kwargs):
+        _behind_its_back(
+            session, cb.id, status=ProviderStatus.SUSPENDED, status_reason="Fraud suspected."
+        )
+        return real(session, provider_ids, **kwargs)
+
+    monkeypatch.setattr(suspension, "free_held_leads", admin_first)
+
+    assert act(app, suspend_expired, today=date.today()) == []
+    assert fresh(db, Provider, cb.id).status_reason == "Fraud suspected."
+    assert _provider_mails_and_audit(db, cb.id) == ([], [])
+
+
+def test_an_admin_suspension_racing_the_expiry_job_suspends_once(app, db):
+    _on_postgresql(app)
+    cb = make_provider(db, name="Lapsed Certifier Ltd", accreditation_expires_on=YESTERDAY)
+    errors: list = []
+
+    with app.app_context(), Session(app.extensions["certmatch.engine"]) as admin:
+        provider = admin.get(Provider, cb.id)
+        provider_decisions.decide(
+            admin, provider, action="suspend", reason="Fraud suspected.", actor_id=None
+        )
+
+        def expiry_job():
+            try:
+                act(app, suspend_expired, today=date.today())
+            except Exception as error:  # noqa: BLE001  checked below
+                errors.append(error)
+
+        thread = threading.Thread(target=expiry_job)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive(), "the expiry job must wait for the admin's lock"
+        admin.commit()
+    thread.join(30)
+
+    assert errors == []
+    assert _provider_mails_and_audit(db, cb.id) == (["provider_suspend"], ["suspend"])
+    assert fresh(db, Provider, cb.id).status_reason == "Fraud suspected."
+
+
+# ---------------------------------------------------------------- 5. late leads, read under lock
+
+
+def _late_lead_then(db, monkeypatch, then, **provider_fields):
+    """A late lead, and `then(session)` run as its release job locks the first request."""
+    cb = make_provider(db, name="Late Certifier Ltd", **provider_fields)
+    quote_request, (offer,) = matched_request(db, [cb])
+    real = suspension.lock_request
+
+    def changed_first(session, request_id):
+        then(session, cb.id)
+        return real(session, request_id)
+
+    monkeypatch.setattr(suspension, "lock_request", changed_first)
+    return cb, offer
+
+
+def test_a_provider_reinstated_before_the_release_job_locks_keeps_its_late_lead(
+    app, db, monkeypatch
+):
+    def reinstated(session, provider_id):
+        _behind_its_back(session, provider_id, status=ProviderStatus.VERIFIED)
+
+    cb, offer = _late_lead_then(db, monkeypatch, reinstated, status=ProviderStatus.SUSPENDED)
+
+    assert act(app, suspension.release_late_leads, provider_ids=[cb.id], now=utcnow()) == 0
+    assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
+
+
+def test_the_release_job_names_the_reason_true_when_it_holds_the_lock(app, db, monkeypatch):
+    body = make_body(db, "XAB")
+
+    def suspended_too(session, provider_id):
+        _behind_its_back(session, provider_id, status=ProviderStatus.SUSPENDED)
+
+    cb, offer = _late_lead_then(db, monkeypatch, suspended_too, accreditation_body="XAB")
+    _suspend_body_only(db, body.id)
+
+    assert act(app, suspension.release_late_leads, provider_ids=[cb.id], now=utcnow()) == 1
+    assert fresh(db, LeadOffer, offer.id).cancelled_because == "provider_suspended"

@@ -33,7 +33,7 @@ from matcher.quotes.state import (
     offer_for_provider,
     quote_for_offer,
 )
-from matcher.suspension import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
+from matcher.vouching import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
 
 DECLINE_REASONS = {
     "out_of_scope": "Outside our scope",
