@@ -11,8 +11,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from matcher import qualification_review
+from matcher.accreditation import body_is_usable
 from matcher.links import absolute_url
-from matcher.models import Provider, utcnow
+from matcher.models import AccreditationBody, Provider, utcnow
 from matcher.outbox import queue_mail
 from matcher.provider_audit import audit
 from matcher.provider_decisions import DecisionError
@@ -33,6 +34,7 @@ def apply_pending_changes(
     refused. None (callers holding no form) decides on whatever waits once the row is locked.
     """
     changes = _waiting(session, provider, submitted_at)
+    _check_still_vouchable(session, changes)
     for name in REVIEWED_FIELDS:
         if name in changes:
             value = changes[name]
@@ -87,6 +89,36 @@ def _waiting(session: Session, provider: Provider, submitted_at: str | None) -> 
         # form did not say which one the admin read: nothing is decided blind.
         raise DecisionError("The provider changed its proposal since you opened it: check again.")
     return changes
+
+
+def _check_still_vouchable(session: Session, changes: dict[str, Any]) -> None:
+    """Refuse an accreditation that no longer counts: the CB would keep leads, unvouched for.
+
+    The proposal was checked when it was sent; its body may have been suspended and its
+    expiry date may have passed while it waited.
+    """
+    body_id = changes.get("accreditation_body_id")
+    if body_id is not None:
+        # FOR SHARE: a body suspension (FOR NO KEY UPDATE) waits, or is seen, never missed.
+        body = session.exec(
+            select(AccreditationBody)
+            .where(AccreditationBody.id == body_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if not body_is_usable(body):
+            name = body.acronym if body is not None else "The proposed accreditation body"
+            raise DecisionError(
+                f"{name} no longer counts on CertMatch (suspended or not recognised since the "
+                "change was proposed): approving it would leave this CB's accreditation "
+                "unvouched for. Refuse the change with a reason, or restore the body first."
+            )
+    expires = changes.get("accreditation_expires_on")
+    if expires and date.fromisoformat(expires) < utcnow().date():
+        raise DecisionError(
+            f"The proposed accreditation expiry date, {expires}, has passed since the change "
+            "was proposed: refuse it and ask the CB for its renewed certificate."
+        )
 
 
 def _tell_outcome(

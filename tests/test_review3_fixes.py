@@ -9,8 +9,16 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import body_recognition, offers, provider_decisions, suspension, track_record
+from matcher import (
+    body_recognition,
+    change_review,
+    offers,
+    provider_decisions,
+    suspension,
+    track_record,
+)
 from matcher.accreditation import suspend_expired
+from matcher.db import transaction
 from matcher.models import (
     AccreditationBody,
     AuditLog,
@@ -29,6 +37,7 @@ from matcher.models import (
 from matcher.provider_decisions import DecisionError
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import ProviderGone
+from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.lead_helpers import (
     act,
     cb_figures,
@@ -74,8 +83,6 @@ def _rematch_jobs(db, request_id: int) -> list[str]:
 
 def _refused_as_a_view_is(app, func, **kwargs) -> ProviderGone:
     """Run a transition refused with ProviderGone and commit what it kept, as the views do."""
-    from matcher.db import transaction
-
     with app.app_context(), transaction() as session, pytest.raises(ProviderGone) as refused:
         func(session, **kwargs)
     return refused.value
@@ -335,8 +342,6 @@ def _provider_mails_and_audit(db, provider_id: int) -> tuple[list[str], list[str
 def test_a_decision_on_a_provider_someone_else_suspended_first_is_refused(app, db):
     cb = make_provider(db, name="Twice Certifier Ltd")
     quote_request, (offer,) = matched_request(db, [cb])
-    from matcher.db import transaction
-
     refused = pytest.raises(DecisionError, match="became suspended while you were deciding")
     # Rolled back, as the admin view rolls back a refused decision.
     with app.app_context(), refused, transaction() as session:
@@ -455,3 +460,82 @@ def test_the_release_job_names_the_reason_true_when_it_holds_the_lock(app, db, m
 
     assert act(app, suspension.release_late_leads, provider_ids=[cb.id], now=utcnow()) == 1
     assert fresh(db, LeadOffer, offer.id).cancelled_because == "provider_suspended"
+
+
+# ---------------------------------------------------------------- 4. approving a stale proposal
+
+SENT = "2025-01-02T03:04:05+00:00"
+
+
+def _parked(db, **changes) -> Provider:
+    """A UKAS CB with an accreditation change parked for review."""
+    cb = make_provider(db, name="Moving Certifier Ltd")
+    db.rollback()
+    db.exec(
+        update(Provider)
+        .where(Provider.id == cb.id)
+        .values(pending_changes={**changes, "submitted_at": SENT})
+    )
+    db.commit()
+    return cb
+
+
+def _approve(client, provider_id: int):
+    page = f"/admin/providers/{provider_id}"
+    token = csrf_token(client, page)
+    return client.post(
+        f"{page}/changes", data={"csrf_token": token, "action": "approve", "submitted_at": SENT}
+    )
+
+
+@pytest.fixture
+def admin_client(app, db):
+    admin = make_admin(db)
+    client = app.test_client()
+    login(client, admin.email, ADMIN_PASSWORD)
+    return client
+
+
+def test_approving_a_move_to_a_body_suspended_since_is_refused_and_says_why(admin_client, db):
+    body = make_body(db, "XAB")
+    cb = _parked(db, accreditation_body_id=body.id, accreditation_number="XAB-1")
+    ukas_id = cb.accreditation_body_id
+    _suspend_body_only(db, body.id)
+
+    response = _approve(admin_client, cb.id)
+
+    assert response.status_code == 409
+    assert "XAB no longer counts on CertMatch" in response.get_data(as_text=True)
+    kept = fresh(db, Provider, cb.id)
+    assert (kept.accreditation_body_id, kept.accreditation_number) == (
+        ukas_id,
+        cb.accreditation_number,
+    )
+    assert kept.pending_changes["accreditation_body_id"] == body.id
+    assert mails(db, "provider_changes_approved") == []
+
+
+def test_approving_an_expiry_date_passed_since_is_refused(app, db):
+    lapsed = (date.today() - timedelta(days=1)).isoformat()
+    cb = _parked(db, accreditation_expires_on=lapsed)
+
+    with app.app_context(), transaction() as session:
+        provider = session.get(Provider, cb.id)
+        with pytest.raises(DecisionError, match=f"expiry date, {lapsed}, has passed"):
+            change_review.apply_pending_changes(session, provider, actor_id=None)
+        session.rollback()
+
+    assert fresh(db, Provider, cb.id).accreditation_expires_on == cb.accreditation_expires_on
+
+
+def test_a_move_to_a_body_that_still_counts_is_approved(admin_client, db):
+    body = make_body(db, "XAB")
+    renewed = (date.today() + timedelta(days=400)).isoformat()
+    cb = _parked(db, accreditation_body_id=body.id, accreditation_expires_on=renewed)
+
+    assert _approve(admin_client, cb.id).status_code == 303
+    moved = fresh(db, Provider, cb.id)
+    assert (moved.accreditation_body_id, moved.accreditation_expires_on.isoformat()) == (
+        body.id,
+        renewed,
+    )
