@@ -13,6 +13,7 @@ each to say so; the leads already freed do not come back (a provider is never of
 same request twice).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -21,34 +22,56 @@ from matcher.accreditation import body_is_usable
 from matcher.links import absolute_url
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
 from matcher.outbox import queue_mail
+from matcher.quotes.state import fresh
 from matcher.suspension import free_held_leads
 from matcher.vouching import BODY_NOT_RECOGNISED
 
 
+@dataclass(frozen=True)
+class BodyChange:
+    """A body after an admin pressed Suspend or Restore, and whether that changed anything."""
+
+    body: AccreditationBody
+    changed: bool
+
+
 def set_body_suspended(
     session: Session, body_id: int, *, suspended: bool, now: datetime
-) -> AccreditationBody | None:
+) -> BodyChange | None:
     """Suspend or restore a body; free its CBs' leads and tell them when that changes anything.
 
-    Returns the body, or None when there is no such body.
+    Returns the body and whether its flag moved, or None when there is no such body.
     """
-    # Locked first: two admins pressing the button at once free and mail once.
+    # Locked first: two admins pressing the button at once free and mail once. FOR NO KEY
+    # UPDATE, as a plain UPDATE: the CBs' rows that reference it are not held back.
     body = session.exec(
         select(AccreditationBody)
         .where(AccreditationBody.id == body_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).first()
     if body is None:
         return None
+    if body.suspended == suspended:
+        return BodyChange(body=body, changed=False)
     was_usable = body_is_usable(body)
     cbs = _verified_cbs(session, body.id)
     freed = dict.fromkeys((cb.id for cb in cbs), 0)
     if was_usable and suspended:
         # Before the body row changes, like a provider suspension before the provider's.
         freed = free_held_leads(
-            session, [cb.id for cb in cbs], now=now, because=BODY_NOT_RECOGNISED
+            session,
+            [cb.id for cb in cbs],
+            now=now,
+            # Under the CBs' locks: one whose move to another body was approved meanwhile
+            # keeps its leads.
+            because=lambda rows: {
+                row.id: BODY_NOT_RECOGNISED
+                for row in rows
+                if row.accreditation_body_id == body.id and row.status == ProviderStatus.VERIFIED
+            },
         )
+        cbs = _verified_cbs(session, body.id)
     body.suspended = suspended
     session.add(body)
     session.flush()
@@ -58,7 +81,7 @@ def set_body_suspended(
     elif body_is_usable(body) and not was_usable:
         for cb in cbs:
             _tell_cb(session, cb, body, "provider_body_restored", withdrawn=0)
-    return body
+    return BodyChange(body=body, changed=True)
 
 
 SUBJECTS = {
@@ -69,12 +92,13 @@ SUBJECTS = {
 
 def _verified_cbs(session: Session, body_id: int) -> list[Provider]:
     return list(
-        session.exec(
+        fresh(
+            session,
             select(Provider)
             .where(Provider.accreditation_body_id == body_id)
             .where(Provider.kind == ProviderKind.CERTIFICATION_BODY)
             .where(col(Provider.status) == ProviderStatus.VERIFIED)
-            .order_by(Provider.id)
+            .order_by(Provider.id),
         )
     )
 

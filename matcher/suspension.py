@@ -105,17 +105,22 @@ def free_held_leads(
 def release_late_leads(session: Session, provider_ids: Iterable[int], *, now: datetime) -> int:
     """Free the leads a match run gave the providers as they stopped being vouched for.
 
-    The suspension's follow-up job; a provider vouched for again meanwhile keeps its leads.
-    Returns how many leads were freed.
+    The suspension's follow-up job; a provider vouched for again meanwhile keeps its leads,
+    and each provider that lost some gets one short mail (the suspension's own mail could
+    not count them). Returns how many leads were freed.
     """
-    # Who goes, and why, is read under the providers' locks, which free_held_leads takes
-    # after the requests': an unlocked read could label a lead with a reason already stale.
-    freed = free_held_leads(
-        session,
-        provider_ids,
-        now=now,
-        because=lambda rows: why_not_vouched(session, rows, today=now.date()),
-    )
+    reasons: dict[int, str] = {}
+
+    def gone(rows) -> dict[int, str]:
+        # Read under the providers' locks, which free_held_leads takes after the requests':
+        # an unlocked read could free, or label, a lead on a state already stale.
+        reasons.update(why_not_vouched(session, rows, today=now.date()))
+        return reasons
+
+    freed = free_held_leads(session, provider_ids, now=now, because=gone)
+    for provider_id, count in freed.items():
+        if count:
+            _tell_provider_of_late_leads(session, provider_id, count, reasons[provider_id])
     return sum(freed.values())
 
 
@@ -183,6 +188,18 @@ def _withdraw(
         if firm and quote_request.purged_at is None:
             _tell_business(session, quote_request, quote)
     session.flush()
+
+
+def _tell_provider_of_late_leads(session: Session, provider_id: int, count: int, reason: str):
+    provider = session.get(Provider, provider_id)
+    queue_mail(
+        session,
+        template="provider_leads_released",
+        to=provider.email,
+        subject=f"{count} more lead{'s' if count != 1 else ''} withdrawn from you on CertMatch",
+        context={"provider": provider, "count": count, "reason": reason},
+        provider_id=provider_id,
+    )
 
 
 def _tell_business(session: Session, quote_request: QuoteRequest, quote: Quote) -> None:

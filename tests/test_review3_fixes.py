@@ -539,3 +539,99 @@ def test_a_move_to_a_body_that_still_counts_is_approved(admin_client, db):
         body.id,
         renewed,
     )
+
+
+def test_the_release_job_tells_each_provider_once_how_many_late_leads_it_lost(app, db):
+    body = make_body(db, "XAB")
+    cb = make_provider(db, name="Late Certifier Ltd", accreditation_body="XAB")
+    other = make_provider(db, name="Steady Certifier Ltd")
+    matched_request(db, [cb, other])
+    matched_request(db, [cb])
+    _suspend_body_only(db, body.id)
+
+    ids = [cb.id, other.id]
+    assert act(app, suspension.release_late_leads, provider_ids=ids, now=utcnow()) == 2
+    assert act(app, suspension.release_late_leads, provider_ids=ids, now=utcnow()) == 0
+
+    (told,) = mails(db, "provider_leads_released")
+    assert (told.provider_id, told.subject) == (
+        cb.id,
+        "2 more leads withdrawn from you on CertMatch",
+    )
+    assert "when your accreditation body stopped being recognised" in told.body_text
+    assert "2 leads were being offered to you" in told.body_text
+
+
+# ---------------------------------------------------------------- 5. the admin's body buttons
+
+
+def _press_body(client, body_id: int, *, suspended: bool):
+    token = csrf_token(client, "/admin/bodies")
+    return client.post(
+        f"/admin/bodies/{body_id}/status",
+        data={"csrf_token": token, "suspended": "1" if suspended else "0"},
+        follow_redirects=True,
+    )
+
+
+def _body_audit(db, body_id: int) -> list[str]:
+    db.rollback()
+    return list(
+        db.exec(
+            select(AuditLog.action).where(
+                AuditLog.object_type == "accreditation_body", AuditLog.object_id == body_id
+            )
+        ).all()
+    )
+
+
+def test_a_second_press_of_suspend_neither_logs_nor_claims_leads_were_withdrawn(admin_client, db):
+    body = make_body(db, "XAB")
+
+    first = _press_body(admin_client, body.id, suspended=True).get_data(as_text=True)
+    second = _press_body(admin_client, body.id, suspended=True).get_data(as_text=True)
+
+    assert "XAB is suspended" in first
+    assert "XAB is suspended" not in second
+    assert _body_audit(db, body.id) == ["suspend_body"]
+
+
+def test_restoring_a_body_that_is_not_recognised_does_not_say_recognised_again(admin_client, db):
+    body = make_body(db, "XAB", recognised=False, suspended=True)
+
+    page = _press_body(admin_client, body.id, suspended=False).get_data(as_text=True)
+
+    assert "recognised again" not in page
+    assert "XAB is no longer suspended, but it is still not recognised." in page
+    assert _body_audit(db, body.id) == ["restore_body"]
+
+
+def test_pressing_a_button_of_a_body_that_does_not_exist_is_a_404(admin_client, db):
+    token = csrf_token(admin_client, "/admin/bodies")
+    response = admin_client.post(
+        "/admin/bodies/999999/status", data={"csrf_token": token, "suspended": "1"}
+    )
+    assert response.status_code == 404
+
+
+def test_a_body_being_suspended_does_not_hold_back_a_cb_naming_it(app, db):
+    _on_postgresql(app)
+    body = make_body(db, "XAB")
+    cb = make_provider(db, name="Joining Certifier Ltd")
+    done = threading.Event()
+
+    def move_to_the_body():
+        # The foreign key check takes FOR KEY SHARE on the body's row.
+        with app.app_context(), transaction() as session:
+            session.exec(
+                update(Provider).where(Provider.id == cb.id).values(accreditation_body_id=body.id)
+            )
+        done.set()
+
+    with app.app_context(), Session(app.extensions["certmatch.engine"]) as admin:
+        body_recognition.set_body_suspended(admin, body.id, suspended=True, now=utcnow())
+        thread = threading.Thread(target=move_to_the_body)
+        thread.start()
+        assert done.wait(5), "a row naming the body must not wait for its suspension"
+        admin.commit()
+    thread.join(5)

@@ -47,20 +47,27 @@ def bodies():
 @admin_required
 def body_status(body_id: int):
     session = get_session()
-    if session.get(AccreditationBody, body_id) is None:
-        abort(404)
     form = BodyStatusForm()
     if not form.validate_on_submit():
         abort(400)
-    body = body_recognition.set_body_suspended(
+    outcome = body_recognition.set_body_suspended(
         session, body_id, suspended=form.suspended.data == "1", now=utcnow()
     )
+    if outcome is None:
+        abort(404)
+    body = outcome.body
+    if not outcome.changed:
+        # A double click, or another admin first: nothing happened, so nothing is logged.
+        session.rollback()
+        return redirect(url_for("admin.bodies"), code=303)
     _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
     session.commit()
     if body.suspended:
         message = f"{body.acronym} is suspended; its CBs' open leads were withdrawn and re-matched."
-    else:
+    elif body.recognised:
         message = f"{body.acronym} is recognised again."
+    else:
+        message = f"{body.acronym} is no longer suspended, but it is still not recognised."
     flash(message, "success")
     return redirect(url_for("admin.bodies"), code=303)
 
