@@ -2,7 +2,7 @@
 
 from flask import abort, current_app, redirect, render_template, url_for
 
-from matcher import offers, quote_requests, retention
+from matcher import invitations, quote_requests, retention
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.public import actions, bp
@@ -83,7 +83,7 @@ def render_request_page(quote_request, token: str, *, form=None, status: int = 2
         services=SERVICES,
         statuses=CERTIFICATION_STATUSES,
         timelines=TIMELINES,
-        invitation=offers.invitation_summary(get_session(), quote_request.id),
+        invitation=invitations.invitation_summary(get_session(), quote_request.id),
         **{**actions.page_context(get_session(), quote_request), **extra},
     ), status
 
