@@ -1,7 +1,5 @@
-"""Third review: races between a suspension and the deal, and their follow-ups."""
+"""A provider is suspended once; late leads are freed under the lock; stale approvals refused."""
 
-import contextlib
-import itertools
 import threading
 import time
 from datetime import date, timedelta
@@ -12,307 +10,36 @@ from sqlmodel import Session, select, update
 from matcher import (
     body_recognition,
     change_review,
-    offers,
     provider_decisions,
     suspension,
-    track_record,
 )
 from matcher.accreditation import suspend_expired
 from matcher.db import transaction
 from matcher.models import (
-    AccreditationBody,
     AuditLog,
     LeadOffer,
     OfferStatus,
-    OutboxJob,
     OutboxMessage,
     Provider,
     ProviderStatus,
-    Quote,
-    QuoteRequest,
-    QuoteStatus,
-    RequestStatus,
     utcnow,
 )
 from matcher.provider_decisions import DecisionError
-from matcher.quotes import answers, decisions
-from matcher.quotes.errors import ProviderGone
 from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.lead_helpers import (
     act,
-    cb_figures,
-    form_data,
     fresh,
-    login_as,
     mails,
     matched_request,
-    offer_statuses,
-    request_path,
 )
-from tests.market import confirmed_request, make_body, make_consultant
+from tests.market import make_body
 from tests.provider_factories import make_provider
+from tests.suspension_races import (
+    YESTERDAY,
+    only_on_postgresql,
+    suspend_body_only,
+)
 from tests.web import csrf_token
-from workers import lifecycle as cron
-
-YESTERDAY = date.today() - timedelta(days=1)
-
-
-def _on_postgresql(app) -> None:
-    if app.extensions["certmatch.engine"].dialect.name != "postgresql":
-        pytest.skip("SQLite's BEGIN IMMEDIATE already runs one writer at a time")
-
-
-def _suspend_body_only(db, body_id: int) -> None:
-    """The body stops counting but its CBs keep their leads: a lead written "late"."""
-    db.rollback()
-    db.exec(update(AccreditationBody).where(AccreditationBody.id == body_id).values(suspended=True))
-    db.commit()
-
-
-def _set_status_only(db, provider_id: int, status: str) -> None:
-    db.rollback()
-    db.exec(update(Provider).where(Provider.id == provider_id).values(status=status))
-    db.commit()
-
-
-def _rematch_jobs(db, request_id: int) -> list[str]:
-    db.rollback()
-    rows = db.exec(select(OutboxJob.dedupe_key).where(OutboxJob.func == "rematch_request")).all()
-    return [key for key in rows if key.startswith(f"rematch:{request_id}:")]
-
-
-def _refused_as_a_view_is(app, func, **kwargs) -> ProviderGone:
-    """Run a transition refused with ProviderGone and commit what it kept, as the views do."""
-    with app.app_context(), transaction() as session, pytest.raises(ProviderGone) as refused:
-        func(session, **kwargs)
-    return refused.value
-
-
-def _firm(app, offer):
-    return act(
-        app,
-        answers.submit_quote,
-        offer_id=offer.id,
-        provider_id=offer.provider_id,
-        figures=cb_figures(),
-        now=utcnow(),
-    )
-
-
-# ---------------------------------------------------------------- 1. no deal with an unvouched CB
-
-
-def test_a_late_lead_of_a_cb_whose_body_was_suspended_cannot_be_quoted(app, db):
-    body = make_body(db, "XAB")
-    cb = make_provider(db, name="Late Certifier Ltd", accreditation_body="XAB")
-    quote_request, (offer,) = matched_request(db, [cb])
-    _suspend_body_only(db, body.id)
-
-    with pytest.raises(ProviderGone) as refused:
-        _firm(app, offer)
-
-    assert "accreditation body stopped being recognised" in refused.value.message
-    assert refused.value.keeps_changes
-    assert mails(db, "quote_firm") == []
-
-
-def test_the_refused_quote_still_frees_the_lead_and_its_slot(app, client, db):
-    body = make_body(db, "XAB")
-    cb = make_provider(db, name="Late Certifier Ltd", accreditation_body="XAB")
-    quote_request, (offer,) = matched_request(db, [cb])
-    _suspend_body_only(db, body.id)
-    login_as(client, db, fresh(db, Provider, cb.id))
-
-    token = csrf_token(client, f"/provider/leads/{offer.id}")
-    response = client.post(
-        f"/provider/leads/{offer.id}/quote", data={**form_data(cb_figures()), "csrf_token": token}
-    )
-
-    assert response.status_code == 409
-    assert "stopped being recognised on CertMatch" in response.get_data(as_text=True)
-    taken = fresh(db, LeadOffer, offer.id)
-    assert (taken.status, taken.cancelled_because) == (OfferStatus.CANCELLED, "body_not_recognised")
-    assert _rematch_jobs(db, quote_request.id) == [
-        f"rematch:{quote_request.id}:suspension:{offer.id}"
-    ]
-    assert mails(db, "quote_firm") == []
-
-
-def test_the_business_cannot_accept_a_firm_quote_from_a_provider_suspended_since(app, client, db):
-    cb = make_provider(db, name="Suspect Certifier Ltd")
-    quote_request, (offer,) = matched_request(db, [cb])
-    quote = _firm(app, offer)
-    _set_status_only(db, cb.id, ProviderStatus.SUSPENDED)
-    path = request_path(app, quote_request)
-
-    token = csrf_token(client, path)
-    response = client.post(f"{path}/quotes/{quote.id}/accept", data={"csrf_token": token})
-
-    assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "no longer available on CertMatch" in page
-    assert mails(db, "request_accepted_provider") == []
-    assert fresh(db, Quote, quote.id).status == QuoteStatus.WITHDRAWN
-    taken = fresh(db, LeadOffer, offer.id)
-    assert (taken.status, taken.cancelled_because) == (OfferStatus.CANCELLED, "provider_suspended")
-    assert fresh(db, QuoteRequest, quote_request.id).status == RequestStatus.MATCHED
-    assert [m.to_email for m in mails(db, "quote_withdrawn")] == ["ann@acme.example"]
-
-
-def test_a_cb_whose_accreditation_lapsed_yesterday_cannot_be_accepted_either(app, db):
-    cb = make_provider(db, name="Lapsed Certifier Ltd")
-    quote_request, (offer,) = matched_request(db, [cb])
-    quote = _firm(app, offer)
-    db.rollback()
-    db.exec(
-        update(Provider)
-        .where(Provider.id == cb.id)
-        .values(accreditation_expires_on=date.today() - timedelta(days=1))
-    )
-    db.commit()
-
-    with pytest.raises(ProviderGone, match="no longer available"):
-        act(
-            app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id,
-            now=utcnow(),
-        )  # fmt: skip
-
-    assert mails(db, "request_accepted_provider") == []
-
-
-def test_a_provider_still_vouched_for_is_accepted_as_before(app, db):
-    cb = make_provider(db, name="Sound Certifier Ltd")
-    quote_request, (offer,) = matched_request(db, [cb])
-    quote = _firm(app, offer)
-    accepted = act(
-        app, decisions.accept_quote, request_id=quote_request.id, quote_id=quote.id, now=utcnow()
-    )
-    assert accepted.status == QuoteStatus.ACCEPTED
-    assert len(mails(db, "request_accepted_provider")) == 1
-
-
-def test_a_late_lead_racing_a_body_suspension_never_reaches_a_deal(app, db, jobs):
-    _on_postgresql(app)
-    cbs = [make_provider(db, name=f"Certifier {n} Ltd") for n in range(1, 4)]  # all UKAS
-    body_id = cbs[0].accreditation_body_id
-    quote_request = confirmed_request(db)
-    errors: list = []
-
-    with app.app_context(), Session(app.extensions["certmatch.engine"]) as run:
-        outcome = offers.match_request(run, quote_request.id)  # holds its providers' locks
-        late = [(o.id, o.provider_id) for o in outcome.offers]
-
-        def suspend_body():
-            try:
-                act(app, body_recognition.set_body_suspended, body_id=body_id, suspended=True,
-                    now=utcnow())  # fmt: skip
-            except Exception as error:  # noqa: BLE001  checked below
-                errors.append(error)
-
-        thread = threading.Thread(target=suspend_body)
-        thread.start()
-        time.sleep(0.5)
-        assert thread.is_alive(), "the body suspension must wait for the run's lock"
-        run.commit()
-    thread.join(30)
-    assert errors == []
-    offer_id, provider_id = late[0]
-    assert fresh(db, LeadOffer, offer_id).status == OfferStatus.OFFERED  # the job has not run
-
-    _refused_as_a_view_is(
-        app, answers.submit_quote, offer_id=offer_id, provider_id=provider_id,
-        figures=cb_figures(), now=utcnow(),
-    )  # fmt: skip
-
-    taken = fresh(db, LeadOffer, offer_id)
-    assert (taken.status, taken.cancelled_because) == (OfferStatus.CANCELLED, "body_not_recognised")
-    jobs()
-    assert {fresh(db, LeadOffer, oid).status for oid, _ in late} == {OfferStatus.CANCELLED}
-    assert mails(db, "quote_firm") == []
-    assert mails(db, "request_accepted_provider") == []
-
-
-# ---------------------------------------------------------------- 2. re-matches run after commit
-
-
-def _crossed_requests(db):
-    """Two consultants, each holding the lead of one request; each fits the other's request."""
-    one, two = (
-        make_consultant(db, name="One Consulting"),
-        make_consultant(db, name="Two Consulting"),
-    )
-    first, (first_offer,) = matched_request(db, [one], service="consultancy")
-    second, (second_offer,) = matched_request(db, [two], service="consultancy")
-    return (first.id, first_offer.id, one.id), (second.id, second_offer.id, two.id)
-
-
-def test_two_declines_whose_rematches_pick_each_others_provider_both_go_through(
-    app, db, jobs, monkeypatch
-):
-    _on_postgresql(app)
-    (first, first_offer, one), (second, second_offer, two) = _crossed_requests(db)
-    # Both declines hold their own provider's row (its track record) before either goes on.
-    barrier = threading.Barrier(2, timeout=5)
-    real = track_record.refresh_response_record
-    calls = itertools.count()
-
-    def both_hold_their_provider(session, provider_id):
-        real(session, provider_id)
-        if next(calls) < 2:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait()
-
-    monkeypatch.setattr(track_record, "refresh_response_record", both_hold_their_provider)
-    results: dict = {}
-
-    def decline(offer_id, provider_id):
-        try:
-            act(app, answers.decline_offer, offer_id=offer_id, provider_id=provider_id,
-                reason="no_capacity", now=utcnow())  # fmt: skip
-            results[offer_id] = "ok"
-        except Exception as error:  # noqa: BLE001  checked below
-            results[offer_id] = f"{type(error).__name__}: {error}"
-
-    threads = [
-        threading.Thread(target=decline, args=(first_offer, one)),
-        threading.Thread(target=decline, args=(second_offer, two)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert results == {first_offer: "ok", second_offer: "ok"}
-
-    jobs()
-    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED, two: OfferStatus.OFFERED}
-    assert offer_statuses(db, second) == {two: OfferStatus.DECLINED, one: OfferStatus.OFFERED}
-
-
-def test_a_decline_queues_its_rematch_instead_of_offering_in_its_own_transaction(app, db, jobs):
-    (first, first_offer, one), (_, _, two) = _crossed_requests(db)
-    act(app, answers.decline_offer, offer_id=first_offer, provider_id=one,
-        reason="no_capacity", now=utcnow())  # fmt: skip
-
-    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED}
-    assert _rematch_jobs(db, first) == [f"rematch:{first}:decline:{first_offer}"]
-    jobs()
-    assert offer_statuses(db, first) == {one: OfferStatus.DECLINED, two: OfferStatus.OFFERED}
-
-
-def test_an_expiry_queues_one_rematch_dated_at_the_expiry(app, db, jobs):
-    (first, first_offer, one), (_, _, two) = _crossed_requests(db)
-    later = utcnow() + timedelta(hours=49)
-    assert cron.expire_offers(now=later) != []
-
-    assert offer_statuses(db, first) == {one: OfferStatus.EXPIRED}
-    assert _rematch_jobs(db, first) == [f"rematch:{first}:expiry:{first_offer}"]
-    jobs()
-    db.rollback()
-    replacement = db.exec(
-        select(LeadOffer).where(LeadOffer.request_id == first, LeadOffer.provider_id == two)
-    ).one()
-    assert replacement.offered_at == later
-
 
 # ---------------------------------------------------------------- 3. suspended once
 
@@ -392,7 +119,7 @@ def test_the_expiry_job_leaves_alone_a_cb_an_admin_suspended_before_it_locked(ap
 
 
 def test_an_admin_suspension_racing_the_expiry_job_suspends_once(app, db):
-    _on_postgresql(app)
+    only_on_postgresql(app)
     cb = make_provider(db, name="Lapsed Certifier Ltd", accreditation_expires_on=YESTERDAY)
     errors: list = []
 
@@ -456,7 +183,7 @@ def test_the_release_job_names_the_reason_true_when_it_holds_the_lock(app, db, m
         _behind_its_back(session, provider_id, status=ProviderStatus.SUSPENDED)
 
     cb, offer = _late_lead_then(db, monkeypatch, suspended_too, accreditation_body="XAB")
-    _suspend_body_only(db, body.id)
+    suspend_body_only(db, body.id)
 
     assert act(app, suspension.release_late_leads, provider_ids=[cb.id], now=utcnow()) == 1
     assert fresh(db, LeadOffer, offer.id).cancelled_because == "provider_suspended"
@@ -500,7 +227,7 @@ def test_approving_a_move_to_a_body_suspended_since_is_refused_and_says_why(admi
     body = make_body(db, "XAB")
     cb = _parked(db, accreditation_body_id=body.id, accreditation_number="XAB-1")
     ukas_id = cb.accreditation_body_id
-    _suspend_body_only(db, body.id)
+    suspend_body_only(db, body.id)
 
     response = _approve(admin_client, cb.id)
 
@@ -547,7 +274,7 @@ def test_the_release_job_tells_each_provider_once_how_many_late_leads_it_lost(ap
     other = make_provider(db, name="Steady Certifier Ltd")
     matched_request(db, [cb, other])
     matched_request(db, [cb])
-    _suspend_body_only(db, body.id)
+    suspend_body_only(db, body.id)
 
     ids = [cb.id, other.id]
     assert act(app, suspension.release_late_leads, provider_ids=ids, now=utcnow()) == 2
@@ -615,7 +342,7 @@ def test_pressing_a_button_of_a_body_that_does_not_exist_is_a_404(admin_client, 
 
 
 def test_a_body_being_suspended_does_not_hold_back_a_cb_naming_it(app, db):
-    _on_postgresql(app)
+    only_on_postgresql(app)
     body = make_body(db, "XAB")
     cb = make_provider(db, name="Joining Certifier Ltd")
     done = threading.Event()
