@@ -1,5 +1,6 @@
 """Helpers for the quote, lead and lifecycle tests: matched requests, offers, quotes, logins."""
 
+import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.quotes.errors import QuoteError
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.factories import make_request
 from tests.provider_factories import make_provider
@@ -173,3 +175,28 @@ def request_path(app, quote_request) -> str:
 
     with app.app_context():
         return f"/r/{request_token(quote_request.public_id)}"
+
+
+def at_the_same_moment(app, actions) -> list:
+    """Run each (func, kwargs) in its own thread and transaction at once; return the results.
+
+    A refusal (QuoteError) is a result like any other; any other error fails the test.
+    """
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, func, kwargs):
+        barrier.wait()
+        try:
+            results[index] = act(app, func, now=utcnow(), **kwargs)
+        except Exception as error:  # noqa: BLE001  checked below
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, *action)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, QuoteError)]
+    assert not unexpected, unexpected
+    return results

@@ -4,6 +4,7 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+from matcher.matching import RequestFacts
 from matcher.models import (
     AccreditationBody,
     AccreditationScope,
@@ -126,3 +127,17 @@ def fresh(session):
     """End the session's read snapshot, so the next query sees what jobs have committed."""
     session.rollback()
     return session
+
+
+def facts_of_a_request(**overrides) -> RequestFacts:
+    """The matcher's view of a request: GB, sector 17, 45 employees, ISO 9001 certification."""
+    values = {
+        "id": 1,
+        "service": "certification",
+        "standards": ("iso9001",),
+        "sector": 17,
+        "country": "GB",
+        "region": None,
+        "employees": 45,
+    }
+    return RequestFacts(**{**values, **overrides})

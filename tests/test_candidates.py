@@ -9,7 +9,15 @@ from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
 from matcher.naive import load_every_provider
 from matcher.narrowing import count_removed
-from tests.market import affiliate, confirmed_request, fresh, make_body, make_cb, make_consultant
+from tests.market import (
+    affiliate,
+    confirmed_request,
+    facts_of_a_request,
+    fresh,
+    make_body,
+    make_cb,
+    make_consultant,
+)
 
 STANDARDS = ("iso9001", "iso14001", "iso27001", "iso50001")
 SECTORS = (3, 17, 28)
@@ -116,14 +124,6 @@ def test_the_narrowing_never_loads_providers_that_fail_a_filter_sql_can_check(db
     make_cb(db, status=ProviderStatus.SUSPENDED)
     make_cb(db, max_employees=10)
     make_consultant(db)
-    request = RequestFacts(
-        id=1,
-        service="certification",
-        standards=("iso9001",),
-        sector=17,
-        country="GB",
-        region=None,
-        employees=45,
-    )
+    request = facts_of_a_request()
     fresh(db)
     assert [p.id for p in find_candidates(db, request, utcnow())] == [fits.id]

@@ -11,7 +11,7 @@ from matcher import track_record
 from matcher.candidates import match_candidates
 from matcher.change_review import apply_pending_changes
 from matcher.db import make_engine
-from matcher.matching import OfferHistory, RequestFacts
+from matcher.matching import OfferHistory
 from matcher.models import (
     OutboxMessage,
     Provider,
@@ -24,7 +24,7 @@ from matcher.models import (
 )
 from matcher.models.match_keys import COPIED
 from matcher.providers import create_provider, replace_coverage
-from tests.market import fresh, make_body, make_cb, make_consultant
+from tests.market import facts_of_a_request, fresh, make_body, make_cb, make_consultant
 
 
 def keys(db) -> set[tuple]:
@@ -118,15 +118,7 @@ def test_rows_deleted_one_by_one_or_in_bulk_take_their_keys_with_them(db):
 def test_a_provider_whose_coverage_changed_is_matched_on_the_new_one(db):
     body = make_body(db)
     cb = make_cb(db, body=body, countries=("GB",), scope=(("iso9001", 17),))
-    request = RequestFacts(
-        id=1,
-        service="certification",
-        standards=("iso14001",),
-        sector=3,
-        country="DE",
-        region=None,
-        employees=45,
-    )
+    request = facts_of_a_request(standards=("iso14001",), sector=3, country="DE")
     fresh(db)
     assert match_candidates(db, request, OfferHistory(), utcnow())[1].chosen == []
     replace_coverage(db, cb, countries=["DE"], scope=[("iso14001", 3)])

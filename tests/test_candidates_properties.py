@@ -20,7 +20,15 @@ from matcher.models import LeadOffer, ProviderStatus, utcnow
 from matcher.naive import load_every_provider
 from matcher.narrowing import count_removed
 from matcher.offers import EXPLAINED_CANDIDATES
-from tests.market import affiliate, confirmed_request, fresh, make_body, make_cb, make_consultant
+from tests.market import (
+    affiliate,
+    confirmed_request,
+    facts_of_a_request,
+    fresh,
+    make_body,
+    make_cb,
+    make_consultant,
+)
 
 STANDARDS = ("iso9001", "iso14001", "iso27001")
 SECTORS = (3, 17)
@@ -192,15 +200,7 @@ def test_both_fetches_more_when_the_best_candidates_are_all_of_one_kind(db, monk
     for _ in range(4):
         make_consultant(db, offers_received=50, offers_answered=50, median_response_hours=0.5)
     cbs = [make_cb(db, offers_received=50, offers_answered=0) for _ in range(3)]
-    request = RequestFacts(
-        id=1,
-        service="both",
-        standards=("iso9001",),
-        sector=17,
-        country="GB",
-        region=None,
-        employees=45,
-    )
+    request = facts_of_a_request(service="both")
     fresh(db)
     _, selection = match_candidates(db, request, OfferHistory(), now)
     kinds = [c.provider.kind for c in selection.chosen]

@@ -11,12 +11,12 @@ from decimal import Decimal
 from matcher import track_record
 from matcher.accreditation import suspend_expired
 from matcher.candidates import match_candidates
-from matcher.matching import OfferHistory, RequestFacts
+from matcher.matching import OfferHistory
 from matcher.models import ProviderMatchKey, ProviderStatus, utcnow
 from matcher.provider_decisions import decide
 from matcher.reviewed_changes import update_profile
 from tests.lead_helpers import act, cb_figures, cbs, matched_request
-from tests.market import confirmed_request, fresh, make_cb, make_consultant
+from tests.market import confirmed_request, facts_of_a_request, fresh, make_cb, make_consultant
 from tests.test_candidates_match_keys import assert_keys_match_a_full_rebuild
 from workers import lifecycle as cron
 from workers.matching import match_request
@@ -64,15 +64,7 @@ def test_the_match_job_stamping_last_offered_reaches_the_copies(db):
 
 def test_an_admin_suspension_takes_the_provider_out_of_matching(db):
     consultant = make_consultant(db, countries=("GB",), standards=("iso9001",))
-    request = RequestFacts(
-        id=1,
-        service="consultancy",
-        standards=("iso9001",),
-        sector=17,
-        country="GB",
-        region=None,
-        employees=45,
-    )
+    request = facts_of_a_request(service="consultancy")
     fresh(db)
     assert [c.provider.id for c in match_candidates(db, request, OfferHistory(), T0)[0].candidates]
     decide(db, consultant, action="suspend", reason="Complaint under review.", actor_id=None)

@@ -4,43 +4,14 @@ Real threads, each with its own connection and transaction, against this run's d
 (SQLite or PostgreSQL), released together by a barrier.
 """
 
-import threading
-
 from sqlmodel import select
 
 from matcher.models import LeadOffer, OfferStatus, Quote, QuoteRequest, QuoteStatus, utcnow
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import QuoteError
-from tests.lead_helpers import act, cb_figures, cbs, mails, matched_request
+from tests.lead_helpers import act, at_the_same_moment, cb_figures, cbs, mails, matched_request
 
 ROUNDS = 4
-
-
-def _together(app, actions) -> list:
-    """Run each (func, kwargs) in its own thread at the same moment; return result or error."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, func, kwargs):
-        barrier.wait()
-        try:
-            results[index] = act(app, func, now=utcnow(), **kwargs)
-        except QuoteError as error:
-            results[index] = error
-        except Exception as error:  # noqa: BLE001  reported by the assertion below
-            results[index] = error
-
-    threads = [
-        threading.Thread(target=run, args=(i, func, kwargs))
-        for i, (func, kwargs) in enumerate(actions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, QuoteError)]
-    assert not unexpected, unexpected
-    return results
 
 
 def _quote_action(offer):
@@ -57,7 +28,7 @@ def test_two_providers_quoting_while_the_business_accepts_leave_a_consistent_sta
         quote_a = act(app, answers.submit_quote, now=utcnow(), **_quote_action(offer_a)[1])
         accept = (decisions.accept_quote, {"request_id": quote_request.id, "quote_id": quote_a.id})
 
-        results = _together(app, [_quote_action(offer_b), _quote_action(offer_c), accept])
+        results = at_the_same_moment(app, [_quote_action(offer_b), _quote_action(offer_c), accept])
 
         assert isinstance(results[2], Quote), results[2]
         db.rollback()
@@ -93,7 +64,7 @@ def test_accepting_two_quotes_at_the_same_moment_accepts_exactly_one(app, db):
             act(app, answers.submit_quote, now=utcnow(), **_quote_action(offer)[1])
             for offer in offers
         )
-        results = _together(
+        results = at_the_same_moment(
             app,
             [
                 (decisions.accept_quote, {"request_id": quote_request.id, "quote_id": q.id})
@@ -115,7 +86,7 @@ def test_accepting_two_quotes_at_the_same_moment_accepts_exactly_one(app, db):
 def test_a_quote_racing_a_withdrawal_is_either_in_and_told_or_refused(app, db):
     for _ in range(ROUNDS):
         quote_request, (offer,) = matched_request(db, cbs(db, 1))
-        results = _together(
+        results = at_the_same_moment(
             app,
             [
                 _quote_action(offer),

@@ -1,6 +1,5 @@
 """Suspending a provider frees the leads it holds: cancelled, withdrawn, re-matched, unnamed why."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +19,16 @@ from matcher.models import (
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import QuoteError
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
-from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
+from tests.lead_helpers import (
+    act,
+    at_the_same_moment,
+    cb_figures,
+    cbs,
+    fresh,
+    mails,
+    matched_request,
+    request_path,
+)
 from tests.market import confirmed_request
 from tests.provider_factories import make_provider
 from workers.matching import match_request, rematch_request
@@ -281,7 +289,7 @@ def test_a_business_accepting_as_the_provider_is_suspended_gets_one_consistent_o
         accept = (decisions.accept_quote, {"request_id": quote_request.id, "quote_id": firm.id})
         suspend = (_suspend, {"provider_id": suspect.id})
 
-        accepted, _ = _together(app, [accept, suspend])
+        accepted, _ = at_the_same_moment(app, [accept, suspend])
 
         quote_status = fresh(db, Quote, firm.id).status
         if isinstance(accepted, QuoteError):
@@ -300,28 +308,6 @@ def test_a_business_accepting_as_the_provider_is_suspended_gets_one_consistent_o
 def _suspend(session, *, provider_id: int, now) -> None:
     provider = session.get(Provider, provider_id)
     provider_decisions.decide(session, provider, action="suspend", reason=REASON, actor_id=None)
-
-
-def _together(app, actions) -> list:
-    """Run each (func, kwargs) in its own thread and transaction at once; return the results."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, func, kwargs):
-        barrier.wait()
-        try:
-            results[index] = act(app, func, now=utcnow(), **kwargs)
-        except Exception as error:  # noqa: BLE001  checked below
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, *action)) for i, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, QuoteError)]
-    assert not unexpected, unexpected
-    return results
 
 
 def _decide(app, provider_id: int, action: str, reason: str = REASON) -> None:
