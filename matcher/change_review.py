@@ -16,7 +16,7 @@ from matcher.links import absolute_url
 from matcher.models import AccreditationBody, Provider, utcnow
 from matcher.outbox import queue_mail
 from matcher.provider_audit import audit
-from matcher.provider_decisions import DecisionError
+from matcher.provider_decisions import DecisionError, lock_provider
 from matcher.providers import replace_coverage
 from matcher.reviewed_changes import REVIEWED_FIELDS
 
@@ -75,12 +75,7 @@ def _waiting(session: Session, provider: Provider, submitted_at: str | None) -> 
     """Lock the provider, reload it as committed now, and return the proposal to decide on."""
     # Without the lock, a proposal the provider commits meanwhile would be wiped by
     # `pending_changes = None`, and two admins approving at once would add the rows twice.
-    session.exec(
-        select(Provider)
-        .where(Provider.id == provider.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    lock_provider(session, provider.id)
     changes = dict(provider.pending_changes or {})
     if not changes:
         raise DecisionError("There are no changes waiting for review.")

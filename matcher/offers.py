@@ -29,6 +29,7 @@ from matcher.models import (
 )
 from matcher.narrowing import count_removed
 from matcher.outbox import queue_job, queue_mail
+from matcher.quotes.state import lock_request
 from matcher.rematch_mail import quote_lines, tell_business_of_rematch
 from matcher.vouching import still_vouched
 
@@ -51,7 +52,7 @@ def match_request(
     session: Session, request_id: int, *, now: datetime | None = None
 ) -> MatchOutcome:
     """Offer a confirmed request to its best providers; a second run finds it done."""
-    quote_request = _lock(session, request_id)
+    quote_request = lock_request(session, request_id)
     if quote_request is None or quote_request.status != RequestStatus.CONFIRMED:
         return MatchOutcome()
     if quote_request.purged_at is not None:
@@ -69,7 +70,7 @@ def rematch_request(
     admin's "re-run matching"; does nothing once the request is no longer open or three firm
     quotes are in.
     """
-    quote_request = _lock(session, request_id)
+    quote_request = lock_request(session, request_id)
     if quote_request is None or quote_request.status not in MATCHABLE_STATUSES:
         return MatchOutcome()
     if (
@@ -99,15 +100,6 @@ def queue_rematch(
         # An offer frees its slot once, so its id names this piece of work for good.
         dedupe_key=f"rematch:{quote_request.id}:{trigger}:{freed.id}",
     )
-
-
-def _lock(session: Session, request_id: int) -> QuoteRequest | None:
-    return session.exec(
-        select(QuoteRequest)
-        .where(QuoteRequest.id == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
 
 
 def _firm_quotes(session: Session, request_id: int) -> int:
