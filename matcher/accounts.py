@@ -8,6 +8,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, func, select
 
+from matcher import two_factor
 from matcher.links import absolute_url
 from matcher.models import Role, User, utcnow
 from matcher.outbox import queue_mail
@@ -101,8 +102,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.session_nonce = new_nonce()
     # Only a password holder can guess codes, and the new password just cut any guesser off:
     # the owner who followed the lock mail's advice must not stay locked out.
-    user.totp_failures = 0
-    user.totp_locked_until = None
+    two_factor.forget_wrong_codes(user)
     # The link that got here came by mail: the address works.
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     session.add(user)

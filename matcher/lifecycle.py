@@ -86,14 +86,6 @@ def expire_request_offers(session: Session, request_id: int, *, now: datetime) -
     return [offer.id for offer in expired]
 
 
-def expire_offers(session: Session, *, now: datetime) -> list[int]:
-    """Expire every offer past its time, request by request; return the expired offer ids."""
-    expired = []
-    for request_id in requests_with_expired_offers(session, now=now):
-        expired += expire_request_offers(session, request_id, now=now)
-    return expired
-
-
 # ---------------------------------------------------------------- reminders
 
 
@@ -155,13 +147,6 @@ def remind(session: Session, offer_id: int, *, now: datetime) -> bool:
     return True
 
 
-def send_reminders(session: Session, *, now: datetime) -> int:
-    """Remind every provider whose lead expires soon; return how many were reminded."""
-    return sum(
-        remind(session, offer_id, now=now) for offer_id in offers_due_reminder(session, now=now)
-    )
-
-
 # ---------------------------------------------------------------- closing
 
 
@@ -192,12 +177,6 @@ def close_request(session: Session, request_id: int, *, now: datetime) -> bool:
     session.flush()
     end_open_offers(session, quote_request, reason="closed", now=now)
     return True
-
-
-def close_requests(session: Session, *, now: datetime) -> int:
-    """Close every request past its 30 days; return how many were closed."""
-    due = requests_due_closing(session, now=now)
-    return sum(close_request(session, request_id, now=now) for request_id in due)
 
 
 def time_left(expires_at: datetime, now: datetime) -> str:

@@ -107,7 +107,7 @@ def _claim_step(session: Session, user: User, step: int) -> bool:
     if result.rowcount != 1:
         return False
     user.totp_last_step = step
-    _forget_wrong_codes(user)
+    forget_wrong_codes(user)
     return True
 
 
@@ -128,7 +128,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> bool:
     user.totp_secret = seal(secret)
     # The code that confirmed the set-up cannot be replayed to sign in.
     user.totp_last_step = step
-    _forget_wrong_codes(user)
+    forget_wrong_codes(user)
     session.add(user)
     session.flush()
     tell_owner(session, user, "two_factor_on")
@@ -142,13 +142,14 @@ def disable(session: Session, user: User, *, by_admin: bool = False) -> None:
     """
     user.totp_secret = None
     user.totp_last_step = None
-    _forget_wrong_codes(user)
+    forget_wrong_codes(user)
     session.add(user)
     session.flush()
     tell_owner(session, user, "two_factor_reset" if by_admin else "two_factor_off")
 
 
-def _forget_wrong_codes(user: User) -> None:
+def forget_wrong_codes(user: User) -> None:
+    """Start the count of wrong codes again and lift any lock on the code step."""
     user.totp_failures = 0
     user.totp_locked_until = None
 

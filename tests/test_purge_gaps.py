@@ -27,6 +27,7 @@ from matcher.rematch_mail import tell_business_of_rematch
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.factories import make_request
 from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path
+from workers import lifecycle as cron
 from workers import matching as matching_job
 
 NOW = utcnow().replace(microsecond=0)
@@ -246,7 +247,7 @@ def test_no_reminder_goes_out_for_a_lead_on_a_purged_request(app, db):
     matched_request(db, cbs(db, 1), now=offered, **PURGED)
     live, (live_offer,) = matched_request(db, cbs(db, 1), now=offered)
 
-    assert act(app, lifecycle.send_reminders, now=NOW) == 1
+    assert cron.send_reminders(now=NOW) == 1
 
     reminded = mails(db, "reminder_offer")
     assert [(m.request_id, m.provider_id) for m in reminded] == [(live.id, live_offer.provider_id)]

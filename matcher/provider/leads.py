@@ -40,6 +40,7 @@ def inbox():
         tabs=lifecycle.TABS,
         leads=leads,
         counts=counts,
+        withdrawn=answers.WITHDRAWN,
     )
 
 
@@ -140,6 +141,7 @@ def _render_lead(offer, *, quote_form=None, decline_form=None, refusal=None, sta
         "provider/lead.html",
         provider=provider,
         offer=offer,
+        withdrawn=answers.WITHDRAWN,
         tab=lifecycle.inbox_tab(offer, now),
         brief=build_brief(quote_request),
         # The business's details only once it accepted this provider's quote.

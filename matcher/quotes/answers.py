@@ -43,12 +43,21 @@ DECLINE_REASONS = {
 }
 # A lead CertMatch took back from its provider (LeadOffer.cancelled_because): said as the lead
 # page says it, since "the request is closed" is untrue while others still quote on it.
+# The lead page and the inbox show the same words (their `withdrawn` context).
+WITHDRAWN = {
+    PROVIDER_SUSPENDED: (
+        "Withdrawn from you when your profile was suspended",
+        "its slot went back to other providers and does not come back on reinstatement",
+    ),
+    BODY_NOT_RECOGNISED: (
+        "Withdrawn from you when your accreditation body stopped being recognised on CertMatch",
+        "its slot went back to other providers and does not come back if the body is "
+        "recognised again",
+    ),
+}
 WITHDRAWN_FROM_YOU = {
-    PROVIDER_SUSPENDED: "This lead was withdrawn from you when your profile was suspended; "
-    "its slot went back to other providers and does not come back on reinstatement.",
-    BODY_NOT_RECOGNISED: "This lead was withdrawn from you when your accreditation body stopped "
-    "being recognised on CertMatch; its slot went back to other providers and does not come "
-    "back if the body is recognised again.",
+    reason: f"This lead was {badge[0].lower()}{badge[1:]}; {detail}."
+    for reason, (badge, detail) in WITHDRAWN.items()
 }
 
 
