@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, select, update
 
 from matcher import links, matching
 from matcher.briefs import build_brief
@@ -23,13 +23,12 @@ from matcher.models import (
     Provider,
     Quote,
     QuoteRequest,
-    QuoteStatus,
     RequestStatus,
     utcnow,
 )
 from matcher.narrowing import count_removed
 from matcher.outbox import queue_job, queue_mail
-from matcher.quotes.state import lock_request
+from matcher.quotes.state import firm_quotes, lock_request
 from matcher.rematch_mail import quote_lines, tell_business_of_rematch
 from matcher.vouching import still_vouched
 
@@ -75,7 +74,7 @@ def rematch_request(
         return MatchOutcome()
     if (
         quote_request.purged_at is not None
-        or _firm_quotes(session, request_id) >= FIRM_QUOTES_ENOUGH
+        or firm_quotes(session, request_id) >= FIRM_QUOTES_ENOUGH
     ):
         return MatchOutcome()
     return _run(session, quote_request, trigger, now or utcnow())
@@ -100,15 +99,6 @@ def queue_rematch(
         # An offer frees its slot once, so its id names this piece of work for good.
         dedupe_key=f"rematch:{quote_request.id}:{trigger}:{freed.id}",
     )
-
-
-def _firm_quotes(session: Session, request_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Quote)
-        .where(Quote.request_id == request_id)
-        .where(col(Quote.status).in_([QuoteStatus.FIRM, QuoteStatus.ACCEPTED]))
-    ).one()
 
 
 def offer_history(session: Session, request_id: int) -> OfferHistory:

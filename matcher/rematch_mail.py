@@ -21,6 +21,7 @@ from matcher.models import (
     QuoteStatus,
 )
 from matcher.outbox import queue_mail
+from matcher.quotes.state import firm_quotes
 
 KIND_LABELS = {
     ProviderKind.CONSULTANT: "verified consultant",
@@ -114,13 +115,7 @@ def _still_waiting(session: Session, request_id: int) -> bool:
         .where(LeadOffer.request_id == request_id)
         .where(LeadOffer.status == OfferStatus.OFFERED)
     ).one()
-    firm_quotes = session.exec(
-        select(func.count())
-        .select_from(Quote)
-        .where(Quote.request_id == request_id)
-        .where(col(Quote.status).in_([QuoteStatus.FIRM, QuoteStatus.ACCEPTED]))
-    ).one()
-    return bool(open_offers or firm_quotes)
+    return bool(open_offers or firm_quotes(session, request_id))
 
 
 def _what_happened(session: Session, request_id: int) -> list[str]:

@@ -29,11 +29,11 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.quotes.state import FIRM_OR_ACCEPTED
 from matcher.reference import STANDARDS
 
 STALLED_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED)
-# Quotes the business still has to decide on: while one exists the request is not stuck.
-PENDING_DECISION = (QuoteStatus.FIRM, QuoteStatus.ACCEPTED)
+# A firm quote the business still has to decide on (FIRM_OR_ACCEPTED) means it is not stuck.
 # A decline or an expiry re-matches at once, but the expiry sweep and a provider's answer can
 # land minutes apart: the queue waits this long so it lists only what has really come to rest.
 STALLED_AFTER = timedelta(hours=1)
@@ -107,7 +107,7 @@ def stalled_query(*, now: datetime, quiet_for: timedelta = STALLED_AFTER):
         LeadOffer.request_id == QuoteRequest.id, LeadOffer.status == OfferStatus.OFFERED
     )
     firm_quote = exists().where(
-        Quote.request_id == QuoteRequest.id, col(Quote.status).in_(PENDING_DECISION)
+        Quote.request_id == QuoteRequest.id, col(Quote.status).in_(FIRM_OR_ACCEPTED)
     )
     # Each EXISTS probes one request's rows through the request_id indexes of lead_offer and
     # quote; the outer scan is bounded by the status index to the open requests.

@@ -1,11 +1,23 @@
 """What a transition decides on: the request locked, and its offers, quotes and rating re-read."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from matcher.models import LeadOffer, Quote, QuoteRequest, QuoteStatus, Rating, RequestStatus
 
 # A request takes quotes and decisions in these states.
 OPEN_FOR_QUOTES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
+# Quotes the business has (or had) to decide on: a firm one, or the one it accepted.
+FIRM_OR_ACCEPTED = (QuoteStatus.FIRM, QuoteStatus.ACCEPTED)
+
+
+def firm_quotes(session: Session, request_id: int) -> int:
+    """How many firm (or accepted) quotes a request has."""
+    return session.exec(
+        select(func.count())
+        .select_from(Quote)
+        .where(Quote.request_id == request_id)
+        .where(col(Quote.status).in_(FIRM_OR_ACCEPTED))
+    ).one()
 
 
 def lock_request(session: Session, request_id: int) -> QuoteRequest | None:
