@@ -71,7 +71,7 @@ def main() -> None:
         app = create_app({**settings, "RATELIMIT_ENABLED": False, "SMTP_PORT": sink.port})
         from matcher.demo_data import seed_demo
 
-        seed_demo(app)
+        seed_demo(app, known_logins=True)
         env = {**os.environ, **settings, "CERTMATCH_TESTING": "1"}
         worker = subprocess.Popen(
             [sys.executable, "-m", "matcher.cli", "worker"],

@@ -10,7 +10,7 @@ from matcher.models import LeadOffer, Quote, QuoteStatus
 def test_the_demo_request_has_firm_quotes_to_compare_and_seeding_twice_adds_nothing(
     app, client, db
 ):
-    seed_demo(app)
+    seed_demo(app, known_logins=True)
     link = demo_request_link(app)
     assert link.startswith("http://certmatch.test/r/")
     db.rollback()
@@ -22,7 +22,7 @@ def test_the_demo_request_has_firm_quotes_to_compare_and_seeding_twice_adds_noth
 
     offers_before = db.exec(select(func.count()).select_from(LeadOffer)).one()
     quotes_before = db.exec(select(func.count()).select_from(Quote)).one()
-    seed_demo(app)
+    seed_demo(app, known_logins=True)
     assert seed_demo_leads(app, keep_open=(DEMO_CB, DEMO_CONSULTANT)) == link
     db.rollback()
     assert db.exec(select(func.count()).select_from(LeadOffer)).one() == offers_before

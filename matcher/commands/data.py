@@ -52,14 +52,40 @@ def import_providers_command(csv_file: str, verified: bool) -> None:
     click.echo(f"imported {len(created)} provider(s)" + (" as verified" if verified else ""))
 
 
+FORCE_FLAG = "--i-know-this-is-not-production"
+NOT_IN_DEMO_MODE = (
+    "seed-demo loads the demo's fictional providers and is meant for `certmatch demo`, which "
+    "runs it. This is not demo mode (CERTMATCH_DEMO is unset), so nothing was written. On a "
+    f"database that is not production, add {FORCE_FLAG}: it creates no admin and gives every "
+    "account a random password, printed once."
+)
+
+
 @click.command("seed-demo")
+@click.option(
+    FORCE_FLAG,
+    "forced",
+    is_flag=True,
+    help="Seed outside demo mode anyway: no admin, a random password for every account.",
+)
 @with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo providers and logins (running it again adds nothing)."""
+def seed_demo_command(forced: bool) -> None:
+    """Load the demo providers and requests: demo mode only (running it again adds nothing)."""
     from matcher.demo_data import seed_demo
     from matcher.demo_leads import demo_request_link
 
-    for role, email, password in seed_demo(current_app._get_current_object()):
+    demo = current_app.config["CERTMATCH_DEMO"]
+    if not (demo or forced):
+        click.echo(NOT_IN_DEMO_MODE, err=True)
+        sys.exit(1)
+    logins = seed_demo(current_app._get_current_object(), known_logins=demo)
+    if not demo:
+        click.echo(
+            "the demo market was already loaded: nothing added, no passwords to show"
+            if not logins
+            else "random passwords, shown only this once (no admin was created):"
+        )
+    for role, email, password in logins:
         click.echo(f"{role} login: {email} / {password}")
     click.echo(f"demo business page (quotes to compare): {demo_request_link(current_app)}")
 

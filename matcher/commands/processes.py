@@ -110,7 +110,8 @@ def _seed(app) -> list[tuple[str, str, str]]:
         from matcher.demo_data import seed_demo
     except ImportError:
         return []
-    return seed_demo(app)
+    # The known demo logins only in demo mode (set by `certmatch demo`), never by another route.
+    return seed_demo(app, known_logins=app.config["CERTMATCH_DEMO"])
 
 
 def _print_banner(base_url: str, logins, embedded) -> None:
