@@ -21,12 +21,14 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes.
 
     immediate=False keeps SQLite's deferred transactions: for read-mostly tools (tests,
-    benchmarks) that must not hold the write lock while they look.
+    benchmarks) that must not hold the write lock while they look. A statement's values
+    (names, e-mails, phones) never appear in its errors, so never in a logged traceback.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
             url,
+            hide_parameters=True,
             pool_pre_ping=True,
             pool_size=5,
             max_overflow=10,
@@ -38,6 +40,7 @@ def make_engine(url: str, *, immediate: bool = True) -> Engine:
     # would cost every request a few milliseconds. Forked children drop it (init_app).
     engine = create_engine(
         url,
+        hide_parameters=True,
         pool_size=5,
         max_overflow=10,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

@@ -1,7 +1,9 @@
-"""Security headers on every response, and no secret links in the access log."""
+"""Security headers on every response, and no secrets or personal data in the logs."""
 
+import copy
 import logging
 import re
+from collections.abc import Mapping
 
 from flask import Flask, Response, current_app
 
@@ -10,31 +12,17 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
-
-_REQUEST_LINK = re.compile(r"/r/[^/\s?\"]+")
-
-
-class RedactRequestLinks(logging.Filter):
-    """Blank out the token of /r/<token> links: an access log must not open anyone's request."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                _REQUEST_LINK.sub("/r/[redacted]", a) if isinstance(a, str) else a
-                for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = _REQUEST_LINK.sub("/r/[redacted]", record.msg)
-        return True
+# Links whose last segment is a secret: the business's page, password reset, join confirmation.
+_SECRET_LINK = re.compile(
+    r"(/r/|/password/reset/|/provider/join/confirm/)(?!resend(?:[/?#\s\"']|$))[^/\s?#\"']+"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def init_app(app: Flask) -> None:
-    """Add the security headers hook and the access-log redaction."""
+    """Add the security headers hook and redact every log record made in this process."""
     app.after_request(add_security_headers)
-    for name in ("werkzeug", "gunicorn.access"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactRequestLinks) for f in logger.filters):
-            logger.addFilter(RedactRequestLinks())
+    _redact_all_log_records()
 
 
 def add_security_headers(response: Response) -> Response:
@@ -50,3 +38,63 @@ def add_security_headers(response: Response) -> Response:
     if current_app.config.get("SEND_HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def redact(text: str) -> str:
+    """Blank out secret link tokens and e-mail addresses in a log text."""
+    return _EMAIL.sub("[email]", _SECRET_LINK.sub(r"\1[redacted]", text))
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Redact a log record's message, arguments, traceback and stack in place."""
+    if isinstance(record.msg, str):
+        record.msg = redact(record.msg)
+    record.args = _redacted_args(record.args)
+    try:
+        message = record.getMessage()
+    except Exception:
+        message = None  # the handler reports the broken call as logging always does
+    cleaned = None if message is None else redact(message)
+    if cleaned != message:
+        # A token inside a non-string argument (an exception, a request): keep the text only.
+        record.msg, record.args = cleaned, None
+    if record.exc_info and not record.exc_text:
+        # Formatters reuse exc_text, so the traceback is formatted once, here, redacted.
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+def _redacted_args(args):
+    if isinstance(args, tuple):
+        return tuple(redact(a) if isinstance(a, str) else a for a in args)
+    if isinstance(args, Mapping):
+        # gunicorn's access atoms: a dict subclass whose lookups never fail; keep its type.
+        changed = {}
+        for key, value in args.items():
+            if isinstance(value, str) and (clean := redact(value)) != value:
+                changed[key] = clean
+        if not changed:
+            return args
+        try:
+            cleaned = copy.copy(args)
+            cleaned.update(changed)
+        except Exception:  # a read-only mapping: a plain dict formats the same
+            cleaned = {**args, **changed}
+        return cleaned
+    return args
+
+
+def _redact_all_log_records() -> None:
+    # A record factory sees every record of every logger (flask.app, gunicorn, rq, ours)
+    # before any handler or formatter does; filters would have to be on every handler.
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts_secrets", False):
+        return
+
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        return redact_record(previous(*args, **kwargs))
+
+    make_record.redacts_secrets = True
+    logging.setLogRecordFactory(make_record)
