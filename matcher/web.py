@@ -4,6 +4,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from matcher.bounds import BoundedIntConverter
 from matcher.db import get_session
 from matcher.queue import redis_is_up
 
@@ -17,6 +18,8 @@ def init_app(app: Flask) -> None:
     from matcher.provider import bp as provider_bp
     from matcher.public import bp as public_bp
 
+    # Before any rule is added: each rule binds its converters when it joins the map.
+    app.url_map.converters["int"] = BoundedIntConverter
     init_login(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)

@@ -300,10 +300,11 @@ def test_the_queue_pages_fifty_at_a_time_oldest_first(client, db):
     assert "51 request(s)." in page
     assert 'href="/admin/requests/stalled?page=2">Next page' in page
     assert _listed(client, "/admin/requests/stalled?page=2") == ids[50:]
-    # Nonsense pages are the first page or an empty one, never an error.
-    assert _listed(client, "/admin/requests/stalled?page=abc") == ids[:50]
-    assert _listed(client, "/admin/requests/stalled?page=-3") == ids[:50]
-    assert _listed(client, f"/admin/requests/stalled?page={10**30}") == []
+    assert _listed(client, "/admin/requests/stalled?page=3") == []
+    # Nonsense pages are refused as every list refuses them, never a server error.
+    assert client.get("/admin/requests/stalled?page=abc").status_code == 400
+    assert client.get("/admin/requests/stalled?page=-3").status_code == 404
+    assert client.get(f"/admin/requests/stalled?page={10**30}").status_code == 404
 
 
 def test_the_queue_tab_sits_beside_the_other_request_queues(client, db):

@@ -1,10 +1,11 @@
 """Admin: the outbox, every mail CertMatch wrote, and resending one that did not go out."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from matcher.admin import bp, queries
 from matcher.admin.forms import EmptyForm
 from matcher.auth.guards import admin_required
+from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.dispatch import enqueue_outbox_rows
 
@@ -13,7 +14,7 @@ from matcher.dispatch import enqueue_outbox_rows
 @admin_required
 def mail():
     session = get_session()
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     messages = queries.outbox(session, page=page)
     return render_template(
         "admin/mail.html",

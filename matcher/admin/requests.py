@@ -12,6 +12,7 @@ from matcher.admin.queries import (
     request_queue,
 )
 from matcher.auth.guards import admin_required
+from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.forms import SafeForm
 from matcher.models import QuoteRequest, RequestStatus
@@ -48,7 +49,7 @@ def request_list():
     queue = request.args.get("queue", "unmatched")
     if queue not in QUEUES:
         queue = "all"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     session = get_session()
     rows, total = request_queue(session, QUEUES[queue][1], page)
     return render_template(

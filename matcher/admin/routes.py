@@ -21,6 +21,7 @@ from matcher.admin.forms import (
     RemoveAffiliationForm,
 )
 from matcher.auth.guards import admin_required
+from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.evidence import EVIDENCE_KINDS
 from matcher.forms import choice_list
@@ -55,7 +56,7 @@ def provider_list():
     filters = {"q": "", "status": "", "kind": "", "country": "", "standard": ""}
     if form.validate():
         filters = {name: form[name].data or "" for name in filters}
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     rows, total = queries.search_providers(get_session(), page=page, **filters)
     return render_template(
         "admin/providers.html",

@@ -9,7 +9,7 @@ since a re-match can also be missing, e.g. its job lost while Redis was down.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import render_template, request
+from flask import render_template
 from sqlalchemy import exists
 from sqlmodel import Session, and_, col, func, or_, select
 
@@ -17,6 +17,7 @@ from matcher.admin import bp
 from matcher.admin.queries import PAGE_SIZE, queue_sizes
 from matcher.admin.requests import QUEUES
 from matcher.auth.guards import admin_required
+from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
@@ -37,8 +38,6 @@ STALLED_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED)
 # A decline or an expiry re-matches at once, but the expiry sweep and a provider's answer can
 # land minutes apart: the queue waits this long so it lists only what has really come to rest.
 STALLED_AFTER = timedelta(hours=1)
-# Past this the offset stops meaning anything, and SQLite cannot even bind it.
-LAST_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def _last_eligible(session: Session, ids: list[int]) -> dict[int, int | None]:
 @bp.get("/requests/stalled", endpoint="stalled_requests")
 @admin_required
 def stalled_list():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
+    page = page_arg()
     session = get_session()
     stalls, total = stalled_requests(session, now=utcnow(), page=page)
     return render_template(
