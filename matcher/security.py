@@ -1,15 +1,20 @@
-"""Security headers on every response, and no secrets or personal data in the logs."""
+"""Security headers on every response, no caching of private pages, no secrets in the logs."""
 
 import copy
 import logging
 import re
 from collections.abc import Mapping
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request, session
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+# First path segments of pages that belong to one business, provider, admin or login.
+PRIVATE_SECTIONS = frozenset(
+    {"r", "provider", "admin", "login", "logout", "password", "account", "dev"}
 )
 
 # Links whose last segment is a secret: the business's page, password reset, join confirmation.
@@ -26,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set CSP, framing, sniffing, referrer and (over https) HSTS headers."""
+    """Set CSP, framing, sniffing, referrer, caching and (over https) HSTS headers."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -37,7 +42,20 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("SEND_HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if is_private_response(response):
+        # Overrides send_file's own caching: a shared or back-button copy would outlive a logout.
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def is_private_response(response: Response) -> bool:
+    """Whether a response belongs to one person: a private page, a signed-in user, a new cookie."""
+    if request.endpoint == "static":
+        return False
+    if request.path.split("/", 2)[1] in PRIVATE_SECTIONS:
+        return True
+    # The session cookie is only written after this hook runs, hence `modified`.
+    return "Set-Cookie" in response.headers or session.modified or "_user_id" in session
 
 
 def redact(text: str) -> str:
