@@ -23,6 +23,7 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 )
+EXTENSIONS = {content_type: extension for _, content_type, extension in SIGNATURES}
 
 
 class EvidenceError(ValueError):
@@ -62,11 +63,10 @@ def store_evidence(
     folder = upload_folder()
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     (folder / stored_name).write_bytes(data)
-    original = (secure_filename(filename or "") or f"evidence.{extension}")[-200:]
     evidence = EvidenceFile(
         provider_id=provider.id,
         kind=kind,
-        original_name=original,
+        original_name=download_name(filename, content_type),
         stored_name=stored_name,
         content_type=content_type,
         size_bytes=len(data),
@@ -75,6 +75,15 @@ def store_evidence(
     session.add(evidence)
     session.flush()
     return evidence
+
+
+def download_name(uploaded: str | None, content_type: str) -> str:
+    """The uploader's name made safe, with the extension of what the file really is."""
+    # "payload.html" holding a PDF must reach a browser as a PDF, never as a page to render.
+    safe = secure_filename(uploaded or "")
+    stem = safe.rsplit(".", 1)[0]
+    stem = stem.replace(".", "_")[:200] or "evidence"
+    return f"{stem}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
 def upload_folder() -> Path:
@@ -107,5 +116,6 @@ def evidence_download(session: Session, provider_id: int, evidence_id: int) -> R
         evidence_path(evidence),
         mimetype=evidence.content_type,
         as_attachment=True,
-        download_name=evidence.original_name,
+        # From the detected type again: rows stored before names followed it keep the old one.
+        download_name=download_name(evidence.original_name, evidence.content_type),
     )
