@@ -103,6 +103,8 @@ def load_config(instance_path: str) -> dict:
         # the sweeper runs (lowered in tests that simulate a Redis outage).
         "OUTBOX_SWEEP_AFTER_SECONDS": _number("OUTBOX_SWEEP_AFTER_SECONDS", 60, maximum=86_400),
         "OUTBOX_SWEEP_INTERVAL_SECONDS": _number("OUTBOX_SWEEP_INTERVAL_SECONDS", 30, maximum=3600),
+        # How often cron expires unanswered offers, sends reminders and closes old requests.
+        "LIFECYCLE_INTERVAL_SECONDS": _number("LIFECYCLE_INTERVAL_SECONDS", 300, maximum=3600),
         "DUPLICATE_REQUEST_WINDOW_MINUTES": 15,
         "DATA_RETENTION_DAYS": _number("DATA_RETENTION_DAYS", 365, maximum=36_500),
     }

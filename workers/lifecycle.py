@@ -12,9 +12,6 @@ from matcher.db import transaction
 from matcher.models import utcnow
 from workers.runtime import with_app_context
 
-# How often `certmatch cron` runs each of these jobs.
-INTERVAL_SECONDS = 300
-
 
 def _now(now: datetime | str | None) -> datetime:
     if now is None:

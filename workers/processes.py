@@ -1,13 +1,15 @@
 """Long-running worker and cron loops that outlive Redis outages."""
 
+import contextlib
 import logging
 import time
 
 from flask import Flask
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 from rq import Worker
 from rq.cron import CronScheduler
 from rq.exceptions import SchedulerNotFound, StopRequested
+from rq.utils import now
 
 from matcher.queue import get_queue, get_redis
 from workers.schedule import periodic_jobs
@@ -15,6 +17,15 @@ from workers.schedule import periodic_jobs
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30
+# RQ's clean-up of jobs whose worker died (their heartbeat lapsed, at most 90 s after the death)
+# runs this often instead of every 10 minutes, so abandoned work is back on a queue soon.
+WORKER_MAINTENANCE_SECONDS = 60
+
+# Only the cron process holding this Redis lock enqueues periodic jobs; any other is a standby.
+CRON_LOCK_KEY = "certmatch:cron:leader"
+# The leader renews the lock every wake; a standby takes over once a dead leader's lock lapses.
+CRON_WAKE_SECONDS = 5
+CRON_LOCK_SECONDS = 20
 
 
 def warm_up(app: Flask) -> None:
@@ -50,7 +61,9 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     while True:
         try:
             queues = [get_queue(name) for name in app.config["QUEUE_NAMES"]]
-            worker = Worker(queues, connection=get_redis())
+            worker = Worker(
+                queues, connection=get_redis(), maintenance_interval=WORKER_MAINTENANCE_SECONDS
+            )
             worker.work(burst=burst, logging_level="INFO")
             return
         except (RedisError, OSError) as exc:
@@ -62,9 +75,55 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
 
 
 class _CronScheduler(CronScheduler):
-    """RQ's CronScheduler that remembers a stop request, whatever start() raises after it."""
+    """RQ's CronScheduler that enqueues only while it leads, and remembers a stop request.
+
+    RQ 3's scheduler has no lock: two `certmatch cron` processes would enqueue every job
+    twice. The jobs are safe to run twice, yet a standby only keeps time until it leads.
+    """
 
     stop_requested = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock = self.connection.lock(
+            CRON_LOCK_KEY, timeout=CRON_LOCK_SECONDS, thread_local=False
+        )
+
+    def leads(self) -> bool:
+        """Renew this scheduler's lock, or take it if it is free; tell whether it leads."""
+        if self.lock.local.token is not None:
+            try:
+                return self.lock.reacquire()
+            except LockError:
+                # Lapsed (a long pause, a restarted Redis): perhaps another took it.
+                self.lock.local.token = None
+                log.warning("cron %s lost the lead", self.name)
+        # The scheduler's name (host:pid:id) as the value: `GET` tells who leads.
+        if self.lock.acquire(blocking=False, token=self.name):
+            log.info("cron %s leads", self.name)
+            return True
+        return False
+
+    def enqueue_jobs(self):
+        if self.leads():
+            return super().enqueue_jobs()
+        # A standby keeps the schedule's time without enqueueing: taking over later, it
+        # neither repeats today's daily jobs nor runs every interval job at once.
+        moment = now()
+        for job in self.get_jobs():
+            if job.should_run():
+                job.set_enqueue_time(moment)
+        return []
+
+    def calculate_sleep_interval(self) -> float:
+        return min(super().calculate_sleep_interval(), CRON_WAKE_SECONDS)
+
+    def register_death(self, pipeline=None) -> None:
+        # Hand over at once on a clean stop rather than after the lock lapses.
+        if self.lock.local.token is not None:
+            with contextlib.suppress(LockError, RedisError, OSError):
+                self.lock.release()
+        super().register_death(pipeline)
 
     def _request_stop(self, signum, frame):
         self.stop_requested = True
