@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 
 from matcher import two_factor
 from matcher.links import absolute_url
-from matcher.models import Role, User, utcnow
+from matcher.models import Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
 from matcher.passwords import hash_password, needs_rehash, verify_password
 
@@ -121,6 +121,12 @@ def password_fingerprint(user: User) -> str:
     # Changes as soon as the password does, which makes a reset link single-use.
     material = f"{user.id}:{user.password_hash or ''}".encode()
     return hashlib.sha256(material).hexdigest()[:20]
+
+
+def identity_words(session: Session, user: User) -> list[str]:
+    """What an attacker may know of an account, for the password rules: e-mail, provider name."""
+    provider = session.get(Provider, user.provider_id) if user.provider_id else None
+    return [user.email, *([provider.name] if provider else [])]
 
 
 def reset_token(user: User, *, invitation: bool = False) -> str:

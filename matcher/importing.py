@@ -107,7 +107,8 @@ def _parse_row(session, row: CsvRow, *, line: int, seen: set, today: date) -> Pa
     is_cb = kind == ProviderKind.CERTIFICATION_BODY
     email = read_email(row, session, seen)
     password = row.raw.get("password") or None
-    if password and (problem := password_problem(password, [email])):
+    known = [email, row.raw.get("name", "")]
+    if password and (problem := password_problem(password, known)):
         row.problems.append(f"password refused: {problem}")
     countries = split_list(row.raw.get("countries", ""))
     bad = [c for c in countries if c.upper() not in reference.countries()]

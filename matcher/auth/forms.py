@@ -23,13 +23,16 @@ class ResetRequestForm(SafeForm):
     email = email_field("E-mail", "Enter your e-mail address.")
 
 
-def strong_password(user_inputs_from: str | None = None):
-    """Validate a new password against the length and zxcvbn rules."""
+def strong_password(*user_inputs_from: str):
+    """Validate a new password against the length and zxcvbn rules.
+
+    The words an attacker knows of the account count against it: the form's
+    `password_user_inputs` and the fields named in `user_inputs_from` (e-mail, name).
+    """
 
     def _check(form, field):
-        inputs = [getattr(form, "password_user_inputs", None) or ""]
-        if user_inputs_from and hasattr(form, user_inputs_from):
-            inputs.append(getattr(form, user_inputs_from).data or "")
+        inputs = list(getattr(form, "password_user_inputs", ()))
+        inputs += [form[name].data or "" for name in user_inputs_from if name in form]
         problem = password_problem(field.data or "", inputs)
         if problem:
             raise ValidationError(problem)
@@ -48,9 +51,9 @@ class NewPasswordForm(SafeForm):
         [DataRequired("Repeat the password."), EqualTo("password", "The two passwords differ.")],
     )
 
-    def __init__(self, *args, email: str = "", **kwargs):
+    def __init__(self, *args, user_inputs: list[str] | tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.password_user_inputs = email
+        self.password_user_inputs = tuple(user_inputs)
 
 
 def code_field() -> StringField:

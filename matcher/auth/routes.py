@@ -112,7 +112,7 @@ def reset_password(token: str):
     user = accounts.user_for_reset_token(session, token)
     if user is None:
         return render_template("auth/reset_invalid.html"), 404
-    form = NewPasswordForm(email=user.email)
+    form = NewPasswordForm(user_inputs=accounts.identity_words(session, user))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/reset_password.html", form=form, user=user), status

@@ -27,7 +27,7 @@ class JoinForm(ProviderDetailsForm):
     email = email_field("Work e-mail (your login)", "Enter your e-mail address.")
     password = PasswordField(
         "Password",
-        [DataRequired("Choose a password."), strong_password(user_inputs_from="email")],
+        [DataRequired("Choose a password."), strong_password("email", "name")],
         description="12 to 128 characters; a few unrelated words make a strong passphrase.",
     )
     confirm = PasswordField(
