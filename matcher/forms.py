@@ -1,29 +1,63 @@
-"""Form building blocks shared by every blueprint: NUL-byte and size guards, phone checks."""
+"""Form building blocks shared by every blueprint: hidden-character and size guards, phones."""
 
 import phonenumbers
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, ValidationError
+from wtforms import EmailField, FieldList, FormField, SelectChoice, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Email, Length
 
+from matcher.plain_text import (
+    has_bidi_control,
+    has_control_besides_line_breaks,
+    has_line_break_or_control,
+)
+
 NUL_MESSAGE = "This contains characters we cannot accept. Please retype it."
+LINE_BREAK_MESSAGE = "Remove line breaks and control characters."
+CONTROL_MESSAGE = "Remove control characters."
+BIDI_MESSAGE = "Remove the hidden text-direction characters."
 
 
 class SafeForm(FlaskForm):
-    """A FlaskForm that refuses NUL bytes and control characters in any text field."""
+    """A FlaskForm that refuses NUL bytes, control and bidi-override characters in text.
+
+    A single-line field refuses line breaks and tabs as well (a name may end up in a mail
+    header, or read as two); a text area keeps them. Subforms are checked field by field.
+    """
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        for field in self:
-            values = field.data if isinstance(field.data, list) else [field.data]
-            if any(isinstance(v, str) and _has_forbidden_chars(v) for v in values):
-                if NUL_MESSAGE not in field.errors:
-                    field.errors = [*field.errors, NUL_MESSAGE]
+        for field in _text_fields(self):
+            message = _hidden_character_problem(field)
+            if message is not None:
+                if message not in field.errors:
+                    field.errors = [*field.errors, message]
                 ok = False
         return ok
 
 
-def _has_forbidden_chars(value: str) -> bool:
-    return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value)
+def _text_fields(fields):
+    for field in fields:
+        if isinstance(field, FieldList):
+            yield from _text_fields(field)
+        elif isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        else:
+            yield field
+
+
+def _hidden_character_problem(field) -> str | None:
+    values = field.data if isinstance(field.data, list) else [field.data]
+    texts = [value for value in values if isinstance(value, str)]
+    if any("\x00" in text for text in texts):
+        return NUL_MESSAGE
+    if isinstance(field, TextAreaField):
+        if any(has_control_besides_line_breaks(text) for text in texts):
+            return CONTROL_MESSAGE
+    elif any(has_line_break_or_control(text) for text in texts):
+        return LINE_BREAK_MESSAGE
+    if any(has_bidi_control(text) for text in texts):
+        return BIDI_MESSAGE
+    return None
 
 
 def strip_filter(value):

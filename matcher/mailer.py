@@ -7,6 +7,7 @@ from email.utils import format_datetime
 from flask import current_app
 
 from matcher.models import OutboxMessage, utcnow
+from matcher.plain_text import single_line
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -14,7 +15,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_email
-    email["Subject"] = message.subject
+    # A name stored before line breaks were refused must not make the header unsendable.
+    email["Subject"] = single_line(message.subject)
     email["Message-ID"] = message.message_id
     email["Date"] = format_datetime(message.created_at or utcnow())
     email.set_content(message.body_text)
