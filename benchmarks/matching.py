@@ -179,7 +179,15 @@ def build_market(engine, size: int, rng: random.Random, now: datetime) -> None:
         elif draw < AT_CAP_SHARE + SOME_USE_SHARE:
             usage.append((pid, rng.randint(1, cap - 1)))
     for pid in rng.sample(consultant_ids, int(len(consultant_ids) * AFFILIATED_SHARE)):
-        affiliations.append({"provider_id": pid, "affiliated_provider_id": rng.choice(cb_ids)})
+        # In force (admin-approved): only confirmed affiliations weigh on matching.
+        affiliations.append(
+            {
+                "provider_id": pid,
+                "affiliated_provider_id": rng.choice(cb_ids),
+                "confirmed_at": now,
+                "confirmed_via": "admin",
+            }
+        )
     most = max((count for _, count in usage), default=0)
     requests = [_past_request(i) for i in range(1, most + 1)]
     offers = [

@@ -27,12 +27,14 @@ def recent_offers(provider_id) -> ColumnElement:
 
 
 def _affiliates(provider_id, dialect: str) -> ColumnElement:
-    """The ids the provider is affiliated with, either side declaring, comma-separated."""
+    """The ids the provider is affiliated with in force, either side declaring, comma-separated."""
+    # A declaration nobody confirmed yet keeps no one apart (see Affiliation).
+    in_force = AFFILIATION.c.confirmed_at.is_not(None)
     declared = select(AFFILIATION.c.affiliated_provider_id.label("other")).where(
-        AFFILIATION.c.provider_id == provider_id
+        AFFILIATION.c.provider_id == provider_id, in_force
     )
     named = select(AFFILIATION.c.provider_id).where(
-        AFFILIATION.c.affiliated_provider_id == provider_id
+        AFFILIATION.c.affiliated_provider_id == provider_id, in_force
     )
     # Correlated from inside a FROM subquery: say so, or the provider table joins the FROM.
     either = union_all(

@@ -103,7 +103,7 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
 
 
 def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """Both sides of every affiliation touching the given providers."""
+    """Both sides of every affiliation in force touching the given providers."""
     found: dict[int, set[int]] = defaultdict(set)
     ids = list(ids)
     for start in range(0, len(ids), ID_CHUNK):
@@ -113,7 +113,9 @@ def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[i
                 or_(
                     AFFILIATION.c.provider_id.in_(chunk),
                     AFFILIATION.c.affiliated_provider_id.in_(chunk),
-                )
+                ),
+                # A declaration nobody confirmed yet keeps no one apart (see Affiliation).
+                AFFILIATION.c.confirmed_at.is_not(None),
             )
         )
         for left, right in rows:

@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 from matcher import reference
 from matcher.accounts import create_user, send_invitation
 from matcher.accreditation import ensure_accreditation_bodies
+from matcher.affiliations import declare
 from matcher.import_cells import (
     CsvRow,
     read_accreditation,
@@ -27,10 +28,18 @@ from matcher.import_cells import (
     read_travel,
     split_list,
 )
-from matcher.models import Provider, ProviderKind, ProviderStatus, Role, TravelPolicy, utcnow
+from matcher.models import (
+    AffiliationConfirmation,
+    Provider,
+    ProviderKind,
+    ProviderStatus,
+    Role,
+    TravelPolicy,
+    utcnow,
+)
 from matcher.passwords import password_problem
 from matcher.provider_audit import audit
-from matcher.providers import create_provider, declare_affiliation
+from matcher.providers import create_provider
 
 REQUIRED_COLUMNS = (
     "kind", "name", "email", "password", "countries", "standards", "sectors", "min_employees",
@@ -193,7 +202,14 @@ def import_rows(session: Session, rows: list[ParsedRow], *, verified: bool) -> l
             other = created.get(parsed.affiliated_with) or _provider_by_email(
                 session, parsed.affiliated_with
             )
-            declare_affiliation(session, created[parsed.email], other)
+            # Only an admin runs the import: its affiliations count as approved by one.
+            declare(
+                session,
+                created[parsed.email],
+                other,
+                actor_id=None,
+                confirmed_via=AffiliationConfirmation.IMPORT,
+            )
     session.flush()
     return list(created.values())
 

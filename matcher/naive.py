@@ -45,7 +45,7 @@ def load_every_provider(
     bodies = session.scalars(select(AccreditationBody)).all()
     usable = {body.id: body.recognised and not body.suspended for body in bodies}
     affiliated = defaultdict(set)
-    for row in session.scalars(select(Affiliation)):
+    for row in session.scalars(select(Affiliation).where(Affiliation.confirmed_at.is_not(None))):
         affiliated[row.provider_id].add(row.affiliated_provider_id)
         affiliated[row.affiliated_provider_id].add(row.provider_id)
     recent = dict(

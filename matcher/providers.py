@@ -11,7 +11,6 @@ from sqlmodel import Session, col, delete, func, select
 
 from matcher.models import (
     AccreditationScope,
-    Affiliation,
     ConsultantPackage,
     Provider,
     ProviderCountry,
@@ -104,16 +103,6 @@ def packages_of(session: Session, provider: Provider) -> list[ConsultantPackage]
     )
 
 
-def declare_affiliation(session: Session, provider: Provider, other: Provider) -> None:
-    """Record that `provider` is affiliated with `other` (once); flush only."""
-    if provider.id == other.id:
-        return
-    exists = session.get(Affiliation, (provider.id, other.id))
-    if exists is None:
-        session.add(Affiliation(provider_id=provider.id, affiliated_provider_id=other.id))
-        session.flush()
-
-
 def coverage(session: Session, provider: Provider) -> dict[str, list]:
     """The provider's countries, standards, sectors and scope pairs, sorted."""
     pid = provider.id
@@ -136,23 +125,6 @@ def coverage(session: Session, provider: Provider) -> dict[str, list]:
             )
         ),
     }
-
-
-def affiliations(session: Session, provider: Provider) -> list[Provider]:
-    """Providers affiliated with this one, whichever side declared it."""
-    pid = provider.id
-    ids = set(
-        session.exec(
-            select(Affiliation.affiliated_provider_id).where(Affiliation.provider_id == pid)
-        )
-    ) | set(
-        session.exec(
-            select(Affiliation.provider_id).where(Affiliation.affiliated_provider_id == pid)
-        )
-    )
-    if not ids:
-        return []
-    return list(session.exec(select(Provider).where(col(Provider.id).in_(ids))))
 
 
 def qualifications(session: Session, provider: Provider) -> list[Qualification]:

@@ -9,6 +9,7 @@ from matcher.models import (
     AccreditationBody,
     AccreditationScope,
     Affiliation,
+    AffiliationConfirmation,
     Provider,
     ProviderCountry,
     ProviderKind,
@@ -17,6 +18,7 @@ from matcher.models import (
     ProviderStatus,
     QuoteRequest,
     RequestStatus,
+    utcnow,
 )
 from tests.factories import make_request
 
@@ -110,10 +112,19 @@ def make_cb(
     )
 
 
-def affiliate(session, provider: Provider, other: Provider) -> None:
-    """Record that `provider` declares an affiliation with `other` (one side is enough)."""
+def affiliate(session, provider: Provider, other: Provider, *, in_force: bool = True) -> None:
+    """Record that `provider` declares an affiliation with `other`, approved by an admin
+    unless `in_force` is False (then it waits for the other side, as a fresh declaration).
+    """
     session.commit()
-    session.add(Affiliation(provider_id=provider.id, affiliated_provider_id=other.id))
+    approved = {"confirmed_at": utcnow(), "confirmed_via": AffiliationConfirmation.ADMIN}
+    session.add(
+        Affiliation(
+            provider_id=provider.id,
+            affiliated_provider_id=other.id,
+            **(approved if in_force else {}),
+        )
+    )
     session.commit()
 
 

@@ -7,8 +7,15 @@ from itertools import count
 from sqlmodel import select
 
 from matcher.accreditation import ensure_accreditation_bodies, find_body
-from matcher.models import Provider, ProviderKind, ProviderStatus, Qualification
-from matcher.providers import create_provider, declare_affiliation
+from matcher.affiliations import declare
+from matcher.models import (
+    AffiliationConfirmation,
+    Provider,
+    ProviderKind,
+    ProviderStatus,
+    Qualification,
+)
+from matcher.providers import create_provider
 
 _numbers = count(1)
 
@@ -72,7 +79,10 @@ def make_provider(
         **values,
     )
     for other in affiliated_with:
-        declare_affiliation(session, provider, other)
+        # In force, as an admin's approval would make it: the tests that pass it test matching.
+        declare(
+            session, provider, other, actor_id=None, confirmed_via=AffiliationConfirmation.ADMIN
+        )
     session.commit()
     session.refresh(provider)
     return provider

@@ -1,4 +1,6 @@
-"""Providers declare affiliations themselves; only an admin removes one, with a reason."""
+"""Providers declare affiliations themselves (in force once confirmed, see
+test_affiliations_count_once_confirmed.py); only an admin removes one, with a reason.
+"""
 
 from sqlmodel import select
 
@@ -35,7 +37,9 @@ def test_a_provider_declares_an_affiliation_from_its_profile(client, db):
     )  # fmt: skip
     assert response.status_code == 303
     assert _affiliations(db) == {(consultant.id, cb.id)}
-    assert "Pennine Certification" in client.get("/provider/profile").get_data(as_text=True)
+    page = client.get("/provider/profile").get_data(as_text=True)
+    assert "Pennine Certification" in page
+    assert "It counts once they confirm it or an admin approves it." in page
     # Declaring twice changes nothing.
     post_form(client, "/provider/profile/affiliations", {"email": cb.email},
               token_from="/provider/profile")  # fmt: skip

@@ -83,7 +83,10 @@ def test_a_good_file_imports_every_provider_with_scope_logins_and_affiliations(
     cb = db.exec(select(Provider).where(Provider.email == "cb@northcert.example")).one()
     assert cb.status == ProviderStatus.PENDING
     assert count(db, AccreditationScope) == 4
-    assert db.exec(select(Affiliation)).one().affiliated_provider_id == cb.id
+    affiliation = db.exec(select(Affiliation)).one()
+    assert affiliation.affiliated_provider_id == cb.id
+    # An admin runs the import: its affiliations are in force, and no one is asked to confirm.
+    assert affiliation.in_force and affiliation.confirmed_via == "import"
     cb_user = db.exec(select(User).where(User.email == "cb@northcert.example")).one()
     assert cb_user.role == Role.PROVIDER and cb_user.email_confirmed_at is not None
     assert verify_password(cb_user.password_hash, PASSWORD)

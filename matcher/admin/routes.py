@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from matcher import (
     accreditation,
-    affiliations,
+    affiliation_lists,
     change_review,
     evidence,
     provider_audit,
@@ -17,6 +17,7 @@ from matcher.admin.forms import (
     DECISION_LABELS,
     ChangesForm,
     DecisionForm,
+    EmptyForm,
     ProviderFilterForm,
     RemoveAffiliationForm,
 )
@@ -43,6 +44,7 @@ def dashboard():
         "admin/dashboard.html",
         counts=queries.status_counts(session),
         pending_changes=queries.pending_change_count(session),
+        waiting_affiliations=affiliation_lists.waiting_count(session),
         failed_mail=mail.get(OutboxStatus.FAILED, 0),
         pending_mail=mail.get(OutboxStatus.PENDING, 0),
     )
@@ -87,7 +89,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         "admin/provider.html",
         provider=provider,
         coverage=providers.coverage(session, provider),
-        affiliations=providers.affiliations(session, provider),
+        affiliations=affiliation_lists.of_provider(session, provider),
         qualifications=providers.qualifications(session, provider),
         account=providers.account_for(session, provider),
         evidence=queries.evidence_of(session, provider),
@@ -100,6 +102,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         actions=_allowed_actions(provider),
         decision_form=decision_form or DecisionForm(),
         remove_affiliation_form=RemoveAffiliationForm(formdata=None),
+        approve_affiliation_form=EmptyForm(formdata=None),
         changes_form=changes_form or ChangesForm(),
         standards=STANDARDS,
         sectors=iaf_sectors(),
@@ -174,23 +177,6 @@ def review_changes(provider_id: int):
         else "The changes are refused. The provider has been told why.",
         "success",
     )
-    return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
-
-
-@bp.post("/providers/<int:provider_id>/affiliations/<int:other_id>/remove")
-@admin_required
-def remove_affiliation(provider_id: int, other_id: int):
-    session = get_session()
-    provider = _provider_or_404(provider_id)
-    form = RemoveAffiliationForm()
-    if not form.validate_on_submit():
-        flash("Give a reason to remove an affiliation.", "error")
-        return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
-    if affiliations.remove_affiliation(
-        session, provider, other_id, actor_id=current_user.id, reason=form.reason.data
-    ):
-        session.commit()
-        flash("Affiliation removed.", "success")
     return redirect(url_for("admin.provider_detail", provider_id=provider.id), code=303)
 
 

@@ -141,8 +141,23 @@ class AccreditationScope(SQLModel, table=True):
     sector: int = Field(primary_key=True)
 
 
+class AffiliationConfirmation(StrEnum):
+    """Who put an affiliation in force."""
+
+    OTHER_SIDE = "other_side"
+    ADMIN = "admin"
+    # `certmatch import-providers` is run by an admin: its affiliations count as approved.
+    IMPORT = "import"
+    # In force before confirmation was required (migration 0002).
+    MIGRATION = "migration"
+
+
 class Affiliation(SQLModel, table=True):
-    """A declared relationship (ISO/IEC 17021-1 cl. 5.2); one side declaring it is enough."""
+    """A relationship (ISO/IEC 17021-1 cl. 5.2) declared by `provider_id`.
+
+    It keeps two providers apart in matching only once `confirmed_at` is set, by the other
+    side or an admin: a declaration alone would let anyone shut a business's CBs out.
+    """
 
     __tablename__ = "affiliation"
     __table_args__ = (Index("ix_affiliation_reverse", "affiliated_provider_id", "provider_id"),)
@@ -152,6 +167,17 @@ class Affiliation(SQLModel, table=True):
         foreign_key="provider.id", primary_key=True, ondelete="CASCADE"
     )
     created_at: datetime = created_at_field()
+    declared_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    confirmed_at: datetime | None = timestamp_field()
+    confirmed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    confirmed_via: str | None = Field(default=None, max_length=16)
+    # The other side said it is not true: it stays out of force until an admin decides.
+    disputed_at: datetime | None = timestamp_field()
+    disputed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+    @property
+    def in_force(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Qualification(SQLModel, table=True):

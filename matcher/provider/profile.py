@@ -3,12 +3,13 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from matcher import affiliations, profile_edits, providers
+from matcher import affiliation_lists, profile_edits, providers
 from matcher.auth.guards import current_provider, provider_required
 from matcher.db import get_session
 from matcher.models import ProviderKind
 from matcher.provider import bp
 from matcher.provider.account import evidence_list
+from matcher.provider.affiliations import AnswerForm
 from matcher.provider.evidence_forms import EvidenceForm
 from matcher.provider.profile_forms import AffiliationForm, ProfileForm
 from matcher.provider.profile_values import (
@@ -65,7 +66,8 @@ def profile():
         evidence=evidence_list(provider),
         standards=STANDARDS,
         affiliation_form=AffiliationForm(formdata=None),
-        affiliated=providers.affiliations(session, provider),
+        answer_form=AnswerForm(formdata=None),
+        affiliated=affiliation_lists.of_provider(session, provider),
     ), 422 if form.is_submitted() else 200
 
 
@@ -81,30 +83,3 @@ def _saved_message(*, parked: bool, is_cb: bool) -> str:
         "Profile saved. Your new qualifications wait for an admin; until then businesses see "
         "only the qualifications already checked."
     )
-
-
-@bp.post("/profile/affiliations")
-@provider_required
-def declare_affiliation():
-    session = get_session()
-    provider = current_provider()
-    form = AffiliationForm()
-    if form.validate_on_submit():
-        try:
-            other = affiliations.declare_by_email(session, provider, form.email.data)
-        except affiliations.AffiliationError as exc:
-            form.email.errors = [*form.email.errors, str(exc)]
-        else:
-            session.commit()
-            flash(
-                f"Affiliation with {other.name} recorded: you and they will never be offered "
-                "the same request.",
-                "success",
-            )
-            return redirect(url_for("provider.profile") + "#affiliations", code=303)
-    session.rollback()
-    return render_template(
-        "provider/affiliations_error.html",
-        affiliation_form=form,
-        affiliated=providers.affiliations(session, provider),
-    ), 422
