@@ -1,8 +1,9 @@
 """An admin's review of the changes a provider parked: approve or refuse, and tell it (flush only).
 
-A CB's accreditation (body, number, expiry) and scope widenings (matcher/reviewed_changes.py
-propose_changes) and a verified consultant's new qualifications (matcher/qualification_review.py)
-wait in `Provider.pending_changes` until an admin decides on the admin provider page.
+A CB's accreditation (body, number, expiry) and scope widenings, a verified provider's new name
+(matcher/reviewed_changes.py propose_changes) and a verified consultant's new qualifications
+(matcher/qualification_review.py) wait in `Provider.pending_changes` until an admin decides on
+the admin provider page.
 """
 
 from datetime import date
@@ -18,7 +19,7 @@ from matcher.outbox import queue_mail
 from matcher.provider_audit import audit
 from matcher.provider_decisions import DecisionError, lock_provider
 from matcher.providers import replace_coverage
-from matcher.reviewed_changes import REVIEWED_FIELDS
+from matcher.reviewed_changes import NAME, PARKED_FIELDS, what_changes
 
 
 def apply_pending_changes(
@@ -35,7 +36,7 @@ def apply_pending_changes(
     """
     changes = _waiting(session, provider, submitted_at)
     _check_still_vouchable(session, changes)
-    for name in REVIEWED_FIELDS:
+    for name in PARKED_FIELDS:
         if name in changes:
             value = changes[name]
             if name == "accreditation_expires_on" and value:
@@ -126,7 +127,7 @@ def _tell_outcome(
 ) -> None:
     """Mail the provider what became of the changes it sent for review."""
     outcome = "approved" if approved else "refused"
-    what = "qualifications" if "qualifications" in changes else "accreditation changes"
+    what = what_changes(changes)
     queue_mail(
         session,
         template=f"provider_changes_{outcome}",
@@ -139,6 +140,7 @@ def _tell_outcome(
                 qualification_review.describe(row) for row in changes.get("qualifications", [])
             ],
             "submitted_on": (changes.get("submitted_at") or "")[:10],
+            "new_name": changes.get(NAME),
             "reason": reason,
             "profile_link": absolute_url("/provider/profile"),
         },

@@ -12,6 +12,8 @@ The rule, and why:
   badge: a new or changed one waits for an admin the same way, a removed one goes at once
   (matcher/qualification_review.py). Before verification the whole application is reviewed,
   so edits count at once.
+- A verified provider's new name waits for an admin as well: businesses keep seeing the
+  name that was checked, and a rename could pass one provider off as another.
 - A submission supersedes the one waiting: sending the live values back withdraws it.
 """
 
@@ -127,7 +129,7 @@ def _changes_submitted(
         lines.append(describe_coverage_change({"scope": before["scope"]}, wanted))
     lines += [
         f"{name.replace('_', ' ')} {getattr(provider, name)} -> {pending[name]}"
-        for name in reviewed_changes.REVIEWED_FIELDS
+        for name in reviewed_changes.PARKED_FIELDS
         if name in pending
     ]
     lines += [
@@ -139,11 +141,10 @@ def _changes_submitted(
         session, action="propose_changes", provider=provider, reason=summary, actor_id=actor_id
     )
     link = absolute_url(f"/admin/providers/{provider.id}")
-    # A CB asks about its accreditation, a consultant about its qualifications.
-    template, what = (
-        ("admin_qualification_changes", "qualifications")
-        if "qualifications" in pending
-        else ("admin_provider_changes", "accreditation")
+    what = reviewed_changes.what_changes(pending)
+    # Qualifications are checked with their issuer, the rest against registers.
+    template = (
+        "admin_qualification_changes" if "qualifications" in pending else "admin_provider_changes"
     )
     admins = session.exec(select(User.email).where(User.role == Role.ADMIN).order_by(User.id))
     for email in admins:
@@ -152,7 +153,7 @@ def _changes_submitted(
             template=template,
             to=email,
             subject=f"To review: {provider.name} asks to change its {what}",
-            context={"provider": provider, "summary": summary, "link": link},
+            context={"provider": provider, "summary": summary, "link": link, "what": what},
             dedupe_key=f"changes:{provider.id}:{provider.pending_changes['submitted_at']}:{email}",
             provider_id=provider.id,
         )

@@ -1,4 +1,5 @@
-"""A provider saves its profile: most of it counts at once, accreditation and scope wait.
+"""A provider saves its profile: most of it counts at once; accreditation, scope and a
+verified provider's new name wait.
 
 An admin approves or refuses what is parked in matcher/change_review.py.
 """
@@ -14,13 +15,29 @@ from matcher.providers import coverage, replace_coverage, replace_packages
 
 # Fields of a certification body that only change after an admin approved them.
 REVIEWED_FIELDS = ("accreditation_body_id", "accreditation_number", "accreditation_expires_on")
+# A verified provider's name is what businesses were shown and what admins checked: a new
+# one could pass the provider off as another, so it waits for an admin too.
+NAME = "name"
+PARKED_FIELDS = (NAME, *REVIEWED_FIELDS)
+
+
+def what_changes(pending: dict[str, Any]) -> str:
+    """'name and accreditation' for the parts of a proposal, as mails and pages say them."""
+    parts = []
+    if NAME in pending:
+        parts.append("name")
+    if "scope" in pending or any(name in pending for name in REVIEWED_FIELDS):
+        parts.append("accreditation")
+    if "qualifications" in pending:
+        parts.append("qualifications")
+    return " and ".join(parts) or "profile"
 
 
 def propose_changes(session: Session, provider: Provider, changes: dict[str, Any]) -> bool:
     """Park accreditation/scope changes for review; return whether anything differs."""
     current = coverage(session, provider)
     wanted: dict[str, Any] = {}
-    for name in REVIEWED_FIELDS:
+    for name in PARKED_FIELDS:
         if name in changes and changes[name] != getattr(provider, name):
             value = changes[name]
             wanted[name] = value.isoformat() if isinstance(value, date) else value
@@ -43,11 +60,17 @@ def update_profile(
     reviewed: dict[str, Any],
     packages: Iterable[dict[str, Any]] | None = None,
 ) -> bool:
-    """Save the profile and price list at once, except accreditation and scope (admin review).
+    """Save the profile and price list at once, except accreditation, scope and a verified
+    provider's name (admin review).
 
     `packages` None leaves a consultant's bands as they are. Returns whether something was
     parked for review. Flush only.
     """
+    # Only a verified provider reaches its profile: before that, the application is reviewed
+    # as a whole and the join form sets the name.
+    if NAME in fields:
+        fields = dict(fields)
+        reviewed = {**reviewed, NAME: fields.pop(NAME)}
     for name, value in fields.items():
         setattr(provider, name, value)
     provider.updated_at = utcnow()

@@ -17,18 +17,11 @@ from matcher.models import (
     Qualification,
     Role,
 )
-from tests.auth_helpers import PROVIDER_PASSWORD, csrf_token, login, make_provider_user
 from tests.factories import make_request
+from tests.profile_helpers import logged_in, save_profile
 from tests.provider_factories import make_provider
 from tests.web import field_errors
 from workers.matching import match_request
-
-
-def _logged_in(client, db, provider):
-    make_provider_user(db, provider)
-    assert login(client, provider.email, PROVIDER_PASSWORD).status_code == 303
-    client.provider = provider
-    return client
 
 
 @pytest.fixture
@@ -37,40 +30,13 @@ def consultant_client(client, db):
         db, kind=ProviderKind.CONSULTANT, accreditation_body=None, name="Jane Doe Consulting",
         standards=["iso9001"], sectors=[17], countries=["GB"],
     )  # fmt: skip
-    return _logged_in(client, db, consultant)
+    return logged_in(client, db, consultant)
 
 
 @pytest.fixture
 def cb_client(client, db):
     cb = make_provider(db, standards=["iso9001"], sectors=[17], accreditation_number="UKAS-7")
-    return _logged_in(client, db, cb)
-
-
-def _form(client, db, **overrides) -> dict:
-    db.commit()
-    provider = db.get(Provider, client.provider.id)
-    data = {
-        "csrf_token": csrf_token(client, "/provider/profile"),
-        "name": provider.name, "country": "GB", "countries": ["GB"], "standards": ["iso9001"],
-        "sectors": ["17"], "min_employees": "1", "max_employees": "500", "monthly_cap": "20",
-        "day_rate": "950.00", "currency": "GBP",
-    }  # fmt: skip
-    if provider.kind == ProviderKind.CERTIFICATION_BODY:
-        data |= {
-            "accreditation_body": str(provider.accreditation_body_id),
-            "accreditation_number": provider.accreditation_number,
-            "accreditation_expires": provider.accreditation_expires_on.isoformat(),
-        }
-    else:
-        data["package_pricing"] = "fixed"
-    return {**data, **overrides}
-
-
-def _save(client, db, **overrides):
-    response = client.post("/provider/profile", data=_form(client, db, **overrides))
-    db.rollback()
-    db.expire_all()
-    return response
+    return logged_in(client, db, cb)
 
 
 def _audit(db, provider_id: int) -> list[tuple[str, str | None]]:
@@ -115,7 +81,7 @@ def test_a_consultant_who_adds_a_sector_then_gets_a_lead_for_it(consultant_clien
     match_request(before)
     assert consultant_id not in _offered(db, before)
 
-    assert _save(consultant_client, db, sectors=["17", "18"]).status_code == 303
+    assert save_profile(consultant_client, db, sectors=["17", "18"]).status_code == 303
 
     keys = db.exec(
         select(ProviderMatchKey.sector).where(ProviderMatchKey.provider_id == consultant_id)
@@ -131,7 +97,7 @@ def test_a_consultants_new_standards_and_countries_count_at_once_and_are_logged(
 ):
     consultant_id = consultant_client.provider.id
     _admin(db)
-    response = _save(
+    response = save_profile(
         consultant_client, db, standards=["iso9001", "iso14001"], countries=["GB", "IE"]
     )
     assert response.status_code == 303
@@ -150,8 +116,8 @@ def test_a_consultants_new_standards_and_countries_count_at_once_and_are_logged(
 
 def test_a_consultant_who_drops_a_standard_stops_getting_its_leads(consultant_client, db):
     consultant_id = consultant_client.provider.id
-    _save(consultant_client, db, standards=["iso9001", "iso14001"])
-    assert _save(consultant_client, db, standards=["iso14001"]).status_code == 303
+    save_profile(consultant_client, db, standards=["iso9001", "iso14001"])
+    assert save_profile(consultant_client, db, standards=["iso14001"]).status_code == 303
 
     request_id = _request(db, service="consultancy")
     match_request(request_id)
@@ -160,14 +126,14 @@ def test_a_consultant_who_drops_a_standard_stops_getting_its_leads(consultant_cl
 
 
 def test_saving_the_profile_unchanged_writes_no_audit_entry(consultant_client, db):
-    assert _save(consultant_client, db).status_code == 303
+    assert save_profile(consultant_client, db).status_code == 303
     assert _audit(db, consultant_client.provider.id) == []
 
 
 def test_a_consultants_new_qualification_waits_for_an_admin(consultant_client, db):
     consultant_id = consultant_client.provider.id
     expires = (date.today() + timedelta(days=400)).isoformat()
-    response = _save(
+    response = save_profile(
         consultant_client, db,
         **{"qualifications-0-name": "IRCA lead auditor ISO 9001",
            "qualifications-0-issuer": "CQI/IRCA", "qualifications-0-number": "IR-42",
@@ -193,7 +159,7 @@ def test_a_consultants_new_qualification_waits_for_an_admin(consultant_client, d
         )
     ]
     # Leaving every row empty withdraws it.
-    assert _save(consultant_client, db).status_code == 303
+    assert save_profile(consultant_client, db).status_code == 303
     assert db.get(Provider, consultant_id).pending_changes is None
     assert _audit(db, consultant_id)[-1] == ("withdraw_changes", None)
 
@@ -212,7 +178,7 @@ def test_a_consultants_new_qualification_waits_for_an_admin(consultant_client, d
 def test_bad_qualification_or_scope_input_gets_a_field_error_and_writes_nothing(
     consultant_client, db, change, field
 ):
-    response = _save(consultant_client, db, **change)
+    response = save_profile(consultant_client, db, **change)
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True), field), field
     assert _audit(db, consultant_client.provider.id) == []
@@ -222,7 +188,7 @@ def test_bad_qualification_or_scope_input_gets_a_field_error_and_writes_nothing(
 def test_a_cb_widening_its_scope_waits_for_an_admin_who_is_told(cb_client, db):
     cb_id = cb_client.provider.id
     _admin(db)
-    assert _save(cb_client, db, sectors=["17", "18"]).status_code == 303
+    assert save_profile(cb_client, db, sectors=["17", "18"]).status_code == 303
 
     provider = db.get(Provider, cb_id)
     assert providers.coverage(db, provider)["scope"] == [("iso9001", 17)]
@@ -240,7 +206,10 @@ def test_a_cb_widening_its_scope_waits_for_an_admin_who_is_told(cb_client, db):
     assert cb_id not in _offered(db, waiting)
 
     # Saving the form again while the change waits neither logs nor mails it twice.
-    assert _save(cb_client, db, sectors=["17", "18"], phone="+44 20 7946 0000").status_code == 303
+    assert (
+        save_profile(cb_client, db, sectors=["17", "18"], phone="+44 20 7946 0000").status_code
+        == 303
+    )
     assert len(_admin_mails(db)) == 1
     assert [action for action, _ in _audit(db, cb_id)].count("propose_changes") == 1
 
@@ -254,9 +223,9 @@ def test_a_cb_widening_its_scope_waits_for_an_admin_who_is_told(cb_client, db):
 
 def test_a_cb_narrowing_its_scope_counts_at_once_without_review(client, db):
     cb = make_provider(db, standards=["iso9001"], sectors=[17, 18])
-    cb_client = _logged_in(client, db, cb)
+    cb_client = logged_in(client, db, cb)
     _admin(db)
-    assert _save(cb_client, db, sectors=["17"]).status_code == 303
+    assert save_profile(cb_client, db, sectors=["17"]).status_code == 303
 
     provider = db.get(Provider, cb.id)
     assert providers.coverage(db, provider)["scope"] == [("iso9001", 17)]
@@ -270,10 +239,10 @@ def test_a_cb_narrowing_its_scope_counts_at_once_without_review(client, db):
 
 def test_sending_the_live_scope_back_withdraws_the_change_waiting(cb_client, db):
     cb_id = cb_client.provider.id
-    _save(cb_client, db, sectors=["17", "18"])
+    save_profile(cb_client, db, sectors=["17", "18"])
     assert db.get(Provider, cb_id).pending_changes is not None
 
-    assert _save(cb_client, db, sectors=["17"]).status_code == 303
+    assert save_profile(cb_client, db, sectors=["17"]).status_code == 303
 
     assert db.get(Provider, cb_id).pending_changes is None
     assert _audit(db, cb_id)[-1] == ("withdraw_changes", None)
@@ -281,7 +250,7 @@ def test_sending_the_live_scope_back_withdraws_the_change_waiting(cb_client, db)
 
 def test_a_refused_scope_widening_is_dropped_and_the_cb_is_told_why(cb_client, db):
     cb_id = cb_client.provider.id
-    _save(cb_client, db, sectors=["17", "18"])
+    save_profile(cb_client, db, sectors=["17", "18"])
     provider = db.get(Provider, cb_id)
 
     with pytest.raises(provider_decisions.DecisionError):

@@ -22,7 +22,7 @@ from matcher.provider.profile_values import (
 )
 from matcher.provider.qualification_forms import qualification_values
 from matcher.reference import STANDARDS
-from matcher.reviewed_changes import REVIEWED_FIELDS
+from matcher.reviewed_changes import REVIEWED_FIELDS, what_changes
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -54,8 +54,9 @@ def profile():
             qualifications=None if is_cb else qualification_values(form),
             actor_id=current_user.id,
         )
+        message = _saved_message(parked=parked, waiting=provider.pending_changes or {})
         session.commit()
-        flash(_saved_message(parked=parked, is_cb=is_cb), "success")
+        flash(message, "success")
         return redirect(url_for("provider.profile"), code=303)
     return render_template(
         "provider/profile.html",
@@ -66,20 +67,31 @@ def profile():
         evidence=evidence_list(provider),
         standards=STANDARDS,
         affiliation_form=AffiliationForm(formdata=None),
+        waiting=_waiting(provider.pending_changes or {}),
+        name_hint="A new name is checked by an admin; businesses see the current one until then.",
         answer_form=AnswerForm(formdata=None),
         affiliated=affiliation_lists.of_provider(session, provider),
     ), 422 if form.is_submitted() else 200
 
 
-def _saved_message(*, parked: bool, is_cb: bool) -> str:
+# What still counts while each part of a proposal waits.
+_UNTIL_REVIEWED = {
+    "name": "businesses keep seeing your current name",
+    "accreditation": "your current accreditation keeps working",
+    "qualifications": "businesses see only the qualifications already checked",
+}
+
+
+def _waiting(pending: dict) -> tuple[str, str] | None:
+    """What waits for an admin, and what counts until then."""
+    if not pending:
+        return None
+    what = what_changes(pending)
+    return what, ", and ".join(_UNTIL_REVIEWED[part] for part in what.split(" and "))
+
+
+def _saved_message(*, parked: bool, waiting: dict) -> str:
     if not parked:
         return "Profile saved."
-    if is_cb:
-        return (
-            "Profile saved. Your accreditation changes wait for an admin; until then your "
-            "current accreditation keeps working."
-        )
-    return (
-        "Profile saved. Your new qualifications wait for an admin; until then businesses see "
-        "only the qualifications already checked."
-    )
+    what, until = _waiting(waiting)
+    return f"Profile saved. The changes to your {what} wait for an admin; until then {until}."

@@ -98,6 +98,8 @@ def fill_profile_form(form: ProfileForm, provider: Provider, coverage: dict) -> 
     pending = provider.pending_changes or {}
     for name in PROFILE_FIELDS:
         form[name].data = getattr(provider, name)
+    # The name waiting for review: saving the form again must not withdraw it.
+    form.name.data = pending.get("name", provider.name)
     form.countries.data = coverage["countries"]
     form.standards.data = coverage["standards"]
     form.sectors.data = [str(s) for s in coverage["sectors"]]
