@@ -3,8 +3,10 @@
 import logging
 
 from redis.exceptions import RedisError
+from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.utils import current_timestamp
 
 from matcher.queue import get_queue, get_redis
 
@@ -43,10 +45,16 @@ def enqueue_row(kind: str, row_id: int) -> bool:
     job_id = rq_job_id(kind, row_id)
     connection = get_redis()
     try:
-        status = Job.fetch(job_id, connection=connection).get_status()
+        job = Job.fetch(job_id, connection=connection)
+        status = job.get_status()
     except NoSuchJobError:
-        status = None
-    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        job, status = None, None
+    if status == JobStatus.STARTED and _abandoned(job):
+        # Its worker died mid-job. RQ's own clean-up would free it only once a worker runs
+        # its maintenance; the row's claim (mail) or idempotence (jobs) makes a rerun safe.
+        log.warning("outbox %s %s: its worker died mid-job, queued again", kind, row_id)
+        _forget_runs(job)
+    elif status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
         return False
     if kind == "mail":
         get_queue(MAIL_QUEUE).enqueue(
@@ -62,3 +70,29 @@ def enqueue_row(kind: str, row_id: int) -> bool:
             job_timeout=600,
         )
     return True
+
+
+def _runs(job: Job) -> list[tuple[bytes, float]]:
+    """The job's entries in its queue's started registry: (member, heartbeat deadline)."""
+    registry = job.started_job_registry
+    # Members are "<job id>:<execution id>"; our job ids hold no glob characters.
+    return list(job.connection.zscan_iter(registry.key, match=f"{job.id}:*"))
+
+
+def _abandoned(job: Job) -> bool:
+    """Tell whether a started job's worker is gone or its heartbeat deadline has passed."""
+    worker_key = Worker.redis_worker_namespace_prefix + (job.worker_name or "")
+    # A worker's key expires soon after it stops beating; a clean death is marked in it.
+    if not job.worker_name or not job.connection.exists(worker_key):
+        return True
+    if job.connection.hexists(worker_key, "death"):
+        return True
+    now = current_timestamp()
+    return not any(deadline > now for _, deadline in _runs(job))
+
+
+def _forget_runs(job: Job) -> None:
+    """Drop the dead run from the started registry, so RQ's clean-up never fails the rerun."""
+    members = [member for member, _ in _runs(job)]
+    if members:
+        job.connection.zrem(job.started_job_registry.key, *members)
