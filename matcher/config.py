@@ -103,6 +103,9 @@ def load_config(instance_path: str) -> dict:
         # the sweeper runs (lowered in tests that simulate a Redis outage).
         "OUTBOX_SWEEP_AFTER_SECONDS": _number("OUTBOX_SWEEP_AFTER_SECONDS", 60, maximum=86_400),
         "OUTBOX_SWEEP_INTERVAL_SECONDS": _number("OUTBOX_SWEEP_INTERVAL_SECONDS", 30, maximum=3600),
+        # A mail refused by SMTP is tried again, an hour apart at most, until this long after
+        # it was written; then it is marked failed for an admin to resend.
+        "MAIL_RETRY_HOURS": _number("MAIL_RETRY_HOURS", 24, maximum=720),
         # How often cron expires unanswered offers, sends reminders and closes old requests.
         "LIFECYCLE_INTERVAL_SECONDS": _number("LIFECYCLE_INTERVAL_SECONDS", 300, maximum=3600),
         "DUPLICATE_REQUEST_WINDOW_MINUTES": 15,

@@ -129,6 +129,7 @@ NUMBER_SETTINGS = [
     "OUTBOX_SWEEP_AFTER_SECONDS",
     "OUTBOX_SWEEP_INTERVAL_SECONDS",
     "LIFECYCLE_INTERVAL_SECONDS",
+    "MAIL_RETRY_HOURS",
 ]
 
 
@@ -163,6 +164,7 @@ NUMBER_MAXIMUMS = {
     "OUTBOX_SWEEP_AFTER_SECONDS": ("86400", "86401"),
     "OUTBOX_SWEEP_INTERVAL_SECONDS": ("3600", "3601"),
     "LIFECYCLE_INTERVAL_SECONDS": ("3600", "3601"),
+    "MAIL_RETRY_HOURS": ("720", "721"),
 }
 
 
@@ -274,7 +276,7 @@ def test_a_failed_delivery_of_live_mail_is_still_recorded_for_the_sweeper(app, d
         mail_job.send_mail(message_id)
 
     row = fresh(db, OutboxMessage, message_id)
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert row.last_error.startswith("SMTPRecipientsRefused")
 
 

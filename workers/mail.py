@@ -3,7 +3,9 @@
 import logging
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select, update
+from flask import current_app
+from sqlalchemy import ColumnElement
+from sqlmodel import col, or_, select, update
 
 from matcher.db import transaction
 from matcher.mailer import deliver, smtp_configured
@@ -16,6 +18,10 @@ log = logging.getLogger(__name__)
 SENDING = "sending"
 # A claim older than this belonged to a worker that died mid-send.
 STALE_CLAIM = timedelta(minutes=5)
+# After a refused attempt the next waits 1, 2, 4 ... minutes, then an hour each, until
+# MAIL_RETRY_HOURS after the mail was written: an SMTP outage of a day loses nothing.
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
 
 
 @with_app_context
@@ -41,13 +47,21 @@ def send_mail(message_id: int) -> str:
     try:
         deliver(message)
     except Exception as exc:
-        if not _finish(message_id, claim, status=OutboxStatus.FAILED, last_error=_error_text(exc)):
+        # Pending again, the sweeper tries it after its wait; failed once the window is over.
+        given_up = utcnow() - message.created_at >= retry_window()
+        status = OutboxStatus.FAILED if given_up else OutboxStatus.PENDING
+        if not _finish(message_id, claim, status=status, last_error=_error_text(exc)):
             # Not ours any more: not retried by us, and the error (it may quote the address)
             # is dropped. A purge keeps its mark; a newer claim reports its own outcome.
             outcome = _lost_claim(message_id)
             log.warning("mail %s not delivered and %s meanwhile", message_id, outcome)
             return outcome
-        log.warning("mail %s not delivered: %s", message_id, type(exc).__name__)
+        log.warning(
+            "mail %s not delivered (%s): %s",
+            message_id,
+            "given up" if given_up else f"attempt {message.attempts}, will retry",
+            type(exc).__name__,
+        )
         raise
     if not _finish(message_id, claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None):
         # Delivered, but after the sweeper handed the row to another worker (a send longer
@@ -112,3 +126,26 @@ def stale_sending_ids(session, now) -> list[int]:
             .where(col(OutboxMessage.enqueued_at) < now - STALE_CLAIM)
         )
     )
+
+
+def retry_window() -> timedelta:
+    """How long after it was written a refused mail is still tried again."""
+    return timedelta(hours=current_app.config["MAIL_RETRY_HOURS"])
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a mail waits after its `attempts`-th refused attempt."""
+    doublings = min(attempts - 1, 16)  # past an hour anyway; keeps the timedelta small
+    return min(FIRST_RETRY * 2**doublings, LONGEST_RETRY)
+
+
+# From this many attempts on, every wait is LONGEST_RETRY.
+_STEADY_AFTER = next(n for n in range(1, 64) if retry_delay(n) == LONGEST_RETRY)
+
+
+def retry_due(now: datetime) -> ColumnElement[bool]:
+    """SQL: a mail attempted before whose wait after its last attempt (enqueued_at) is over."""
+    attempts, last = col(OutboxMessage.attempts), col(OutboxMessage.enqueued_at)
+    # One term per wait, so the sweeper's query stays portable and uses no date arithmetic.
+    waits = [(attempts == n) & (last < now - retry_delay(n)) for n in range(1, _STEADY_AFTER)]
+    return or_(*waits, (attempts >= _STEADY_AFTER) & (last < now - LONGEST_RETRY))

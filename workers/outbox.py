@@ -10,7 +10,7 @@ from sqlmodel import col, or_, select, update
 from matcher.db import transaction
 from matcher.dispatch import enqueue_outbox_rows
 from matcher.models import OutboxJob, OutboxMessage, OutboxStatus, utcnow
-from workers.mail import SENDING, stale_sending_ids
+from workers.mail import SENDING, retry_due, stale_sending_ids
 from workers.runtime import with_app_context
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,6 @@ JOB_FUNCTIONS = {
     "rematch_request": "workers.matching.rematch_request",
     "release_leads": "workers.matching.release_leads",
 }
-MAX_MAIL_ATTEMPTS = 6
 MAX_JOB_ATTEMPTS = 10
 SWEEP_BATCH = 500
 
@@ -62,7 +61,10 @@ def run_outbox_job(job_row_id: int) -> str:
 
 @with_app_context
 def sweep_outbox() -> dict[str, int]:
-    """Re-enqueue mail and jobs still pending a minute after they were written."""
+    """Re-enqueue mail and jobs still pending a minute after they were written.
+
+    A mail refused before is re-enqueued once its wait after the last attempt is over.
+    """
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
     with transaction() as session:
@@ -74,22 +76,14 @@ def sweep_outbox() -> dict[str, int]:
                 .where(col(OutboxMessage.status) == SENDING)
                 .values(status=OutboxStatus.PENDING)
             )
+        never_tried = (col(OutboxMessage.attempts) == 0) & or_(
+            col(OutboxMessage.enqueued_at).is_(None), col(OutboxMessage.enqueued_at) < cutoff
+        )
         mail_ids = session.exec(
             select(OutboxMessage.id)
-            .where(
-                or_(
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
-                    (col(OutboxMessage.status) == OutboxStatus.FAILED)
-                    & (col(OutboxMessage.attempts) < MAX_MAIL_ATTEMPTS),
-                )
-            )
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
             .where(col(OutboxMessage.created_at) < cutoff)
-            .where(
-                or_(
-                    col(OutboxMessage.enqueued_at).is_(None),
-                    col(OutboxMessage.enqueued_at) < cutoff,
-                )
-            )
+            .where(or_(never_tried, retry_due(now)))
             .order_by(OutboxMessage.id)
             .limit(SWEEP_BATCH)
         ).all()
