@@ -1,50 +1,15 @@
 """The anonymised brief a provider sees before the business accepts its quote.
 
 Never the company name, the contact's name, e-mail or phone; notes lose e-mail addresses,
-phone numbers, links and the business's own names typed into them.
+phone numbers, links and the business's own names typed into them (matcher.redaction).
 """
 
-import re
 from dataclasses import dataclass
 
 from matcher import reference
-from matcher.business_names import mailbox_names, name_alternatives
+from matcher.business_names import mailbox_names
 from matcher.models import QuoteRequest
-
-EMAIL_REMOVED = "[e-mail removed]"
-PHONE_REMOVED = "[phone removed]"
-LINK_REMOVED = "[link removed]"
-NAME_REMOVED = "[name removed]"
-_PLACEHOLDERS = "|".join(
-    re.escape(p) for p in (EMAIL_REMOVED, PHONE_REMOVED, LINK_REMOVED, NAME_REMOVED)
-)
-
-# Alternatives are tried left to right: standard references and dates are kept as they are,
-# so "ISO 9001 14001" or "2025-03-01" never pass for a phone number.
-_PATTERN = re.compile(
-    r"""
-    (?P<keep>
-        \b(?:ISO(?:/IEC)?|IEC|EN|BS|IATF)[\s/-]*\d+(?:[\s,/&+-]+(?:and\s+)?\d{4,5})*(?::\d{4})?
-      | \b(?:9001|14001|45001|27001|22000|13485|50001)(?::\d{4})?\b
-      | \b\d{4}-\d{2}-\d{2}\b
-      | \b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b
-    )
-  | (?P<email>
-        [\w.+%-]+\s*(?:@|[\[({<]\s*at\s*[\])}>])\s*[\w-]+
-        (?:\s*(?:\.|[\[({<]\s*dot\s*[\])}>])\s*[\w-]+)+
-      | \b[\w.+-]+\s+at\s+[\w-]+(?:\s+dot\s+[a-z]{2,})+\b
-    )
-  | (?P<link>
-        (?:https?|ftp)://\S+
-      | \bwww\.\S+
-      | \b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,24})\b(?:/\S*)?
-    )
-  | (?P<phone>
-        (?<![\w.])(?:\+|00)?\s?\(?\d[\d\s().\-/]{5,}\d(?![\w])
-    )
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+from matcher.redaction import redact_free_text
 
 BUDGET_BANDS = (1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
 
@@ -65,43 +30,6 @@ class Brief:
     budget_band: str | None
     currency: str
     notes: str | None
-
-
-def _name_replace(match: re.Match) -> str:
-    text = match.group(0)
-    return text if re.fullmatch(_PLACEHOLDERS, text) else NAME_REMOVED
-
-
-def _replace(match: re.Match) -> str:
-    kind = match.lastgroup
-    if kind == "keep":
-        return match.group(0)
-    if kind == "phone":
-        digits = sum(ch.isdigit() for ch in match.group(0))
-        return PHONE_REMOVED if 7 <= digits <= 15 else match.group(0)
-    return EMAIL_REMOVED if kind == "email" else LINK_REMOVED
-
-
-def scrub_notes(
-    text: str | None,
-    *,
-    names: tuple[str | None, ...] = (),
-    known_words: tuple[str | None, ...] = (),
-) -> str | None:
-    """Remove e-mail addresses, phone numbers, links and the given names from free text.
-
-    `known_words` (country, region) are shown in the brief anyway, so a name word equal to one
-    of them is not removed on its own.
-    """
-    if not text:
-        return None
-    cleaned = _PATTERN.sub(_replace, text)
-    alternatives = name_alternatives(names, known_words=known_words)
-    if alternatives:
-        # Placeholders already written are matched first so that no name is found inside them.
-        pattern = "|".join([_PLACEHOLDERS, *alternatives])
-        cleaned = re.sub(pattern, _name_replace, cleaned, flags=re.IGNORECASE)
-    return cleaned.strip() or None
 
 
 def budget_band(budget: int | None, currency: str) -> str | None:
@@ -139,7 +67,10 @@ def build_brief(quote_request: QuoteRequest) -> Brief:
         ),
         budget_band=budget_band(quote_request.budget, quote_request.currency),
         currency=quote_request.currency,
-        notes=scrub_notes(
-            quote_request.notes, names=names, known_words=(country, quote_request.region)
+        notes=redact_free_text(
+            quote_request.notes,
+            country=quote_request.country,
+            names=names,
+            known_words=(country, quote_request.region),
         ),
     )

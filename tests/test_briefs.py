@@ -6,17 +6,16 @@ import pytest
 from flask import render_template
 from sqlmodel import select
 
-from matcher.briefs import (
+from matcher.briefs import budget_band, build_brief
+from matcher.business_names import mailbox_names
+from matcher.models import LeadOffer
+from matcher.redaction import (
     EMAIL_REMOVED,
     LINK_REMOVED,
     NAME_REMOVED,
     PHONE_REMOVED,
-    budget_band,
-    build_brief,
-    scrub_notes,
+    redact_free_text,
 )
-from matcher.business_names import mailbox_names
-from matcher.models import LeadOffer
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.market import confirmed_request, fresh, make_cb
 from workers.matching import match_request
@@ -71,7 +70,7 @@ def test_the_leak_check_itself_spots_each_secret():
     ],
 )
 def test_contact_details_typed_into_the_notes_are_removed(text, expected):
-    assert scrub_notes(text) == expected
+    assert redact_free_text(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -83,11 +82,11 @@ def test_contact_details_typed_into_the_notes_are_removed(text, expected):
     ],
 )
 def test_standards_dates_and_figures_in_the_notes_are_kept(text):
-    assert scrub_notes(text) == text
+    assert redact_free_text(text) == text
 
 
 def test_the_business_names_typed_into_the_notes_are_removed():
-    cleaned = scrub_notes(
+    cleaned = redact_free_text(
         "Acme Widgets Ltd (ask Ann Smith) makes brackets",
         names=("Acme Widgets Ltd", "Ann Smith"),
     )
@@ -137,7 +136,7 @@ def test_the_lead_mail_and_lead_page_never_show_the_business_contact_details(
 
 def scrub(text: str, *names: str) -> str | None:
     """Scrub notes of a request in Yorkshire, United Kingdom."""
-    return scrub_notes(text, names=names, known_words=("United Kingdom", "Yorkshire"))
+    return redact_free_text(text, names=names, known_words=("United Kingdom", "Yorkshire"))
 
 
 def test_common_words_of_the_company_name_stay_in_the_notes():
