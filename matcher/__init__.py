@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher import db
 from matcher.config import load_config
@@ -21,6 +22,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # The n-th address from the right of X-Forwarded-For is the client; what stands left
+        # of it the client wrote. Host is not taken: links use BASE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

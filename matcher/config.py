@@ -91,6 +91,10 @@ def load_config(instance_path: str) -> dict:
         "RESPONSE_WINDOW_HOURS": _number("RESPONSE_WINDOW_HOURS", 48, maximum=720),
         "RATE_LIMIT_QUOTE": os.environ.get("RATE_LIMIT_QUOTE") or "10 per hour",
         "RATE_LIMIT_LOGIN": os.environ.get("RATE_LIMIT_LOGIN") or "10 per 15 minutes",
+        # Per account, whatever the address: guessing from many IPs stops too.
+        "RATE_LIMIT_LOGIN_ACCOUNT": os.environ.get("RATE_LIMIT_LOGIN_ACCOUNT") or "20 per hour",
+        # How many proxies stand in front (0: none, X-Forwarded-* are ignored as forgeable).
+        "TRUSTED_PROXIES": _number("TRUSTED_PROXIES", 0, minimum=0, maximum=10),
         "RATELIMIT_ENABLED": not _flag("CERTMATCH_NO_RATE_LIMIT"),
         "ADMIN_TWO_FACTOR": _admin_two_factor(demo),
         # Whole-request cap: the form has no uploads, and evidence files are capped separately.

@@ -197,7 +197,7 @@ def test_the_code_step_is_rate_limited_like_login(app, client, db):
 
 
 def test_guessing_one_account_s_code_from_many_addresses_is_still_limited(app, client, db):
-    app.config["RATE_LIMIT_LOGIN"] = "3 per minute"
+    app.config["RATE_LIMIT_LOGIN_ACCOUNT"] = "3 per minute"
     email = provider_login(db)
     secret = enrol_two_factor(db, db.exec(select(User).where(User.email == email)).one())
     login(client, email, PROVIDER_PASSWORD, second_step=False)

@@ -1,5 +1,7 @@
 """Login, logout and password reset: thin views over matcher.accounts."""
 
+import hashlib
+import hmac
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -13,10 +15,32 @@ from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.models import Role
 
+ACCOUNT_LIMITED = (
+    "Too many sign-in attempts for this account in a short time. Please wait a while and "
+    "try again, or reset your password."
+)
+
 
 def login_limit() -> str:
     """The configured limit for login, join and reset POSTs."""
     return current_app.config["RATE_LIMIT_LOGIN"]
+
+
+def account_limit() -> str:
+    """The configured limit for login and code-step POSTs per account, from any address."""
+    return current_app.config["RATE_LIMIT_LOGIN_ACCOUNT"]
+
+
+def _submitted_account() -> str:
+    """The account a login POST names, as a keyed hash: the limiter logs and stores its key."""
+    email = accounts.normalise_email(request.form.get("email") or "")
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
+    return f"login-account:{digest[:32]}"
+
+
+def _no_account_submitted() -> bool:
+    return not (request.form.get("email") or "").strip()
 
 
 def home_for(user) -> str:
@@ -43,6 +67,14 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+# Per account too, known or not (the same answer for both): one address guessed from many IPs.
+@limiter.limit(
+    account_limit,
+    methods=["POST"],
+    key_func=_submitted_account,
+    exempt_when=_no_account_submitted,
+    error_message=ACCOUNT_LIMITED,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user), code=303)

@@ -6,7 +6,13 @@ from flask_login import current_user, login_required, login_user
 from matcher import accounts, two_factor
 from matcher.auth import bp, pending
 from matcher.auth.forms import DisableTwoFactorForm, TwoFactorCodeForm
-from matcher.auth.routes import complete_login, home_for, login_limit
+from matcher.auth.routes import (
+    ACCOUNT_LIMITED,
+    account_limit,
+    complete_login,
+    home_for,
+    login_limit,
+)
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.passwords import verify_password
@@ -44,7 +50,11 @@ def _no_pending_account() -> bool:
 @limiter.limit(login_limit, methods=["POST"])
 # Per account too: guessing one person's code from many addresses is still limited.
 @limiter.limit(
-    login_limit, methods=["POST"], key_func=_pending_account, exempt_when=_no_pending_account
+    account_limit,
+    methods=["POST"],
+    key_func=_pending_account,
+    exempt_when=_no_pending_account,
+    error_message=ACCOUNT_LIMITED,
 )
 def login_two_factor():
     if current_user.is_authenticated:
