@@ -69,7 +69,7 @@ def main() -> None:
             "BASE_URL": "http://certmatch.bench",
         }
         app = create_app({**settings, "RATELIMIT_ENABLED": False, "SMTP_PORT": sink.port})
-        from matcher.demo_data import seed_demo
+        from matcher.demo.data import seed_demo
 
         seed_demo(app, known_logins=True)
         env = {**os.environ, **settings, "CERTMATCH_TESTING": "1"}

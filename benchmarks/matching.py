@@ -31,10 +31,13 @@ from sqlalchemy import create_engine, delete, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from matcher import matching, reference  # noqa: E402
-from matcher.candidates import count_eligible, match_candidates, reference_days  # noqa: E402
+from matcher import matching
+from matcher.candidates.naive import load_every_provider  # noqa: E402
+from matcher.candidates.narrowing import count_removed  # noqa: E402
+from matcher.candidates.search import count_eligible, match_candidates, reference_days  # noqa: E402
 from matcher.config import normalise_database_url  # noqa: E402
 from matcher.db import make_engine  # noqa: E402
+from matcher.iso import reference  # noqa: E402
 from matcher.matching import OfferHistory, RequestFacts  # noqa: E402
 from matcher.migrations import upgrade  # noqa: E402
 from matcher.models import (  # noqa: E402
@@ -50,8 +53,6 @@ from matcher.models import (  # noqa: E402
     QuoteRequest,
     rebuild_match_keys,
 )
-from matcher.naive import load_every_provider  # noqa: E402
-from matcher.narrowing import count_removed  # noqa: E402
 
 COUNTRIES = [
     "DE", "GB", "FR", "IT", "ES", "NL", "PL", "US", "IN", "CN", "BR", "TR", "SE", "BE", "AT",

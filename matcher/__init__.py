@@ -30,8 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
 
-    from matcher import queue, security, web
+    from matcher import queue, web
     from matcher.extensions import csrf, limiter
+    from matcher.web import security
 
     queue.init_app(app)
     csrf.init_app(app)

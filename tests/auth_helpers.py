@@ -10,8 +10,8 @@ import time
 import pyotp
 from sqlmodel import select
 
-from matcher import two_factor
-from matcher.accounts import create_user, find_user
+from matcher.accounts import two_factor
+from matcher.accounts.users import create_user, find_user
 from matcher.db import get_session
 from matcher.models import OutboxMessage, Provider, Role, User
 

@@ -6,8 +6,6 @@ from itertools import count
 
 from sqlmodel import select
 
-from matcher.accreditation import ensure_accreditation_bodies, find_body
-from matcher.affiliations import declare
 from matcher.models import (
     AffiliationConfirmation,
     Provider,
@@ -15,7 +13,9 @@ from matcher.models import (
     ProviderStatus,
     Qualification,
 )
-from matcher.providers import create_provider
+from matcher.providers.accreditation import ensure_accreditation_bodies, find_body
+from matcher.providers.affiliations import declare
+from matcher.providers.profiles import create_provider
 
 _numbers = count(1)
 

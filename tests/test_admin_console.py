@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher.accreditation import find_body
 from matcher.models import AccreditationScope, OutboxMessage, OutboxStatus, Provider, ProviderStatus
+from matcher.providers.accreditation import find_body
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.provider_factories import make_provider
 from tests.web import field_errors
@@ -94,7 +94,7 @@ def test_an_admin_adds_a_body_and_suspends_one(admin_client, db):
 
 
 def test_the_iaf_bodies_are_all_there_including_ukas_cofrac_and_sanas(admin_client, db):
-    from matcher.reference import accreditation_bodies
+    from matcher.iso.reference import accreditation_bodies
 
     html = admin_client.get("/admin/bodies").get_data(as_text=True)
     db.commit()

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from matcher.admin.stalled import STALLED_AFTER, stalled_query, stalled_requests
 from matcher.models import (
     LeadOffer,
     MatchRun,
@@ -16,6 +15,7 @@ from matcher.models import (
     utcnow,
 )
 from matcher.quotes import answers
+from matcher.web.admin.stalled import STALLED_AFTER, stalled_query, stalled_requests
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
     PROVIDER_PASSWORD,

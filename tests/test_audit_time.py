@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher import audit_time
-from matcher.audit_time import (
+from matcher.iso import audit_time
+from matcher.iso.audit_time import (
     LEVEL_BELOW_70_PERCENT,
     LEVEL_BELOW_MINIMUM,
     LEVEL_OK,
@@ -16,7 +16,7 @@ from matcher.audit_time import (
     combined_minimum,
     initial_audit_days,
 )
-from matcher.reference import read_csv
+from matcher.iso.reference import read_csv
 
 NO_ACCREDITED_CB = "no accredited certification body may offer this"
 

@@ -50,7 +50,7 @@ def test_a_reset_link_expires_after_an_hour(client, db, smtp_sink, jobs):
     jobs()
     path = reset_path(smtp_sink)
     later = utcnow() + timedelta(minutes=61)
-    with mock.patch("matcher.accounts.utcnow", return_value=later):
+    with mock.patch("matcher.accounts.users.utcnow", return_value=later):
         assert client.get(path).status_code == 404
 
 
@@ -85,7 +85,7 @@ def test_a_weak_new_password_is_refused(client, db, smtp_sink, jobs):
         assert field_errors(response.get_data(as_text=True), "password"), weak
     db.commit()
     hashed = db.exec(select(User.password_hash)).one()
-    from matcher.passwords import verify_password
+    from matcher.accounts.passwords import verify_password
 
     assert verify_password(hashed, ADMIN_PASSWORD)
 

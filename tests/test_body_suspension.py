@@ -44,8 +44,8 @@ def _set_body(client, acronym: str, *, suspended: bool):
 
 
 def _body_id(app, acronym: str) -> int:
-    from matcher.accreditation import find_body
     from matcher.db import transaction
+    from matcher.providers.accreditation import find_body
 
     with app.app_context(), transaction() as session:
         return find_body(session, acronym).id

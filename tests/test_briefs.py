@@ -6,16 +6,16 @@ import pytest
 from flask import render_template
 from sqlmodel import select
 
-from matcher.briefs import budget_band, build_brief
-from matcher.business_names import mailbox_names
-from matcher.models import LeadOffer
-from matcher.redaction import (
+from matcher.businesses.briefs import budget_band, build_brief
+from matcher.businesses.names import mailbox_names
+from matcher.businesses.redaction import (
     EMAIL_REMOVED,
     LINK_REMOVED,
     NAME_REMOVED,
     PHONE_REMOVED,
     redact_free_text,
 )
+from matcher.models import LeadOffer
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.market import confirmed_request, fresh, make_cb
 from workers.matching import match_request

@@ -4,11 +4,11 @@ import random
 from datetime import timedelta
 
 from matcher import matching
-from matcher.candidates import find_candidates
+from matcher.candidates.naive import load_every_provider
+from matcher.candidates.narrowing import count_removed
+from matcher.candidates.search import find_candidates
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
-from matcher.naive import load_every_provider
-from matcher.narrowing import count_removed
 from tests.market import (
     affiliate,
     confirmed_request,

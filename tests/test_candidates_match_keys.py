@@ -7,9 +7,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import select as select_
 from sqlmodel import Session, col, delete, select
 
-from matcher import track_record
-from matcher.candidates import match_candidates
-from matcher.change_review import apply_pending_changes
+from matcher.candidates.search import match_candidates
 from matcher.db import make_engine
 from matcher.matching import OfferHistory
 from matcher.models import (
@@ -23,7 +21,9 @@ from matcher.models import (
     utcnow,
 )
 from matcher.models.match_keys import COPIED
-from matcher.providers import create_provider, replace_coverage
+from matcher.providers import track_record
+from matcher.providers.profiles import create_provider, replace_coverage
+from matcher.vetting.change_review import apply_pending_changes
 from tests.market import facts_of_a_request, fresh, make_body, make_cb, make_consultant
 
 

@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
-from matcher import candidates, matching
-from matcher.candidates import count_eligible, match_candidates
+from matcher import matching
+from matcher.candidates import search as candidates
+from matcher.candidates.naive import load_every_provider
+from matcher.candidates.narrowing import count_removed
+from matcher.candidates.search import count_eligible, match_candidates
+from matcher.leads.offers import EXPLAINED_CANDIDATES
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
-from matcher.naive import load_every_provider
-from matcher.narrowing import count_removed
-from matcher.offers import EXPLAINED_CANDIDATES
 from tests.market import (
     affiliate,
     confirmed_request,

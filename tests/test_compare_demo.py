@@ -2,8 +2,8 @@
 
 from sqlmodel import func, select
 
-from matcher.demo_data import DEMO_CB, DEMO_CONSULTANT, seed_demo
-from matcher.demo_leads import demo_request_link, seed_demo_leads
+from matcher.demo.data import DEMO_CB, DEMO_CONSULTANT, seed_demo
+from matcher.demo.leads import demo_request_link, seed_demo_leads
 from matcher.models import LeadOffer, Quote, QuoteStatus
 
 

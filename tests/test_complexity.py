@@ -3,11 +3,11 @@
 import pytest
 from sqlmodel import func, select
 
-from matcher import complexity
-from matcher.audit_time import initial_audit_days
-from matcher.indicative import facts_of
+from matcher.iso.audit_time import initial_audit_days
 from matcher.models import AuditLog, Quote
 from matcher.models.providers import SectorComplexity
+from matcher.quotes import complexity
+from matcher.quotes.indicative import facts_of
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
     PROVIDER_PASSWORD,

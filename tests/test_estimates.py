@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.estimates import (
+from matcher.quotes.estimates import (
     CURRENCY_MISMATCH,
     MULTI_SITE,
     NO_PRICE_LIST,
@@ -18,7 +18,7 @@ from matcher.estimates import (
     estimate,
     split_stages,
 )
-from matcher.quote_math import cb_three_year_total, validate_cb_figures
+from matcher.quotes.quote_math import cb_three_year_total, validate_cb_figures
 
 D = Decimal
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from sqlmodel import select
 
-from matcher.evidence import download_name
 from matcher.models import EvidenceFile
+from matcher.providers.evidence import download_name
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
     PROVIDER_PASSWORD,

@@ -87,7 +87,7 @@ def test_notes_keep_their_line_breaks_and_tabs(client, db):
 
 def _form_classes():
     """Every form of the app: SafeForm's subclasses (creating the app imported them all)."""
-    from matcher.forms import SafeForm
+    from matcher.web.forms import SafeForm
 
     found, todo = [], [SafeForm]
     while todo:

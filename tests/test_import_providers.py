@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import func, select
 
+from matcher.accounts.passwords import verify_password
 from matcher.models import (
     AccreditationScope,
     Affiliation,
@@ -18,7 +19,6 @@ from matcher.models import (
     Role,
     User,
 )
-from matcher.passwords import verify_password
 from tests.provider_factories import make_provider
 
 COLUMNS = [
@@ -152,7 +152,7 @@ def test_a_file_with_wrong_columns_is_refused(app_env, tmp_path):
 
 
 def test_parse_rows_reads_the_documented_columns_without_touching_providers(db):
-    from matcher.importing import parse_rows
+    from matcher.providers.importing import parse_rows
 
     handle = io.StringIO()
     writer = csv.DictWriter(handle, fieldnames=COLUMNS)
@@ -187,7 +187,7 @@ def test_create_admin_refuses_a_weak_password(app_env, db):
 
 
 def test_seed_demo_builds_a_market_once_with_working_logins(app, db, client):
-    from matcher.demo_data import seed_demo
+    from matcher.demo.data import seed_demo
     from matcher.models import ProviderCountry, ProviderKind
     from tests.auth_helpers import login, logout
 

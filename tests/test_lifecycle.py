@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
-from matcher import offers
+from matcher.leads import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,

@@ -19,7 +19,8 @@ from gunicorn.glogging import SafeAtoms
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from matcher import PROJECT_ROOT, quote_requests
+from matcher import PROJECT_ROOT
+from matcher.businesses import quote_requests
 from matcher.embedded_redis import free_port
 from matcher.links import request_token
 from tests.factories import make_request

@@ -8,13 +8,13 @@ the product uses, then checks the keys against a rebuild from scratch.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from matcher import track_record
-from matcher.accreditation import suspend_expired
-from matcher.candidates import match_candidates
+from matcher.candidates.search import match_candidates
 from matcher.matching import OfferHistory
 from matcher.models import ProviderMatchKey, ProviderStatus, utcnow
-from matcher.provider_decisions import decide
-from matcher.reviewed_changes import update_profile
+from matcher.providers import track_record
+from matcher.providers.accreditation import suspend_expired
+from matcher.providers.reviewed_changes import update_profile
+from matcher.vetting.decisions import decide
 from tests.lead_helpers import act, cb_figures, cbs, matched_request
 from tests.market import confirmed_request, facts_of_a_request, fresh, make_cb, make_consultant
 from tests.test_candidates_match_keys import assert_keys_match_a_full_rebuild

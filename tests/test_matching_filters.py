@@ -139,7 +139,7 @@ def test_offers_older_than_30_days_no_longer_count_against_the_cap(db):
 
 
 def test_a_provider_is_never_offered_the_same_request_twice(db):
-    from matcher import offers
+    from matcher.leads import offers
 
     first = make_cb(db)
     request_id = confirmed_request(db).id

@@ -9,11 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import (
-    body_recognition,
-    offers,
-    track_record,
-)
+from matcher.leads import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -25,8 +21,10 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
+from matcher.providers import track_record
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import ProviderGone
+from matcher.vetting import body_recognition
 from tests.lead_helpers import (
     act,
     cb_figures,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
-from matcher import offers
+from matcher.leads import offers
 from matcher.links import request_token
 from matcher.models import (
     LeadOffer,

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from matcher.accounts import reset_token
-from matcher.importing import parse_rows
+from matcher.accounts.passwords import password_problem
+from matcher.accounts.users import reset_token
 from matcher.models import User
-from matcher.passwords import password_problem
+from matcher.providers.importing import parse_rows
 from tests.auth_helpers import make_provider_user
 from tests.provider_factories import make_provider
 from tests.test_import_providers import COLUMNS, cb_row, certmatch

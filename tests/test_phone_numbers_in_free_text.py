@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from matcher import reference
-from matcher.redaction import PHONE_REMOVED, redact_free_text
+from matcher.businesses.redaction import PHONE_REMOVED, redact_free_text
+from matcher.iso import reference
 
 NAMED = ("GB", "IE", "DE", "FR", "IT", "ES", "NL", "BE", "AT", "CH", "PL", "SE", "US")
 KINDS = (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE)

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from matcher.accreditation import find_body
 from matcher.models import ConsultantPackage, Provider, ProviderKind
+from matcher.providers.accreditation import find_body
 from tests.auth_helpers import PROVIDER_PASSWORD, csrf_token, login, make_provider_user
 from tests.provider_factories import make_provider
 from tests.web import field_errors

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from matcher.bands import BandError, parse_bands
-from matcher.demo_data import DEMO_CSV
-from matcher.importing import parse_rows
+from matcher.demo.data import DEMO_CSV
+from matcher.iso.bands import BandError, parse_bands
 from matcher.models import ConsultantPackage, Provider, User
+from matcher.providers.importing import parse_rows
 from tests.test_import_providers import (
     COLUMNS,
     PASSWORD,

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from matcher.evidence import store_evidence
 from matcher.links import request_token
+from matcher.providers.evidence import store_evidence
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
     PROVIDER_PASSWORD,

@@ -120,7 +120,7 @@ def test_a_provider_cannot_download_another_providers_evidence(app, client, db, 
 def test_an_admin_downloads_any_providers_evidence_but_not_under_the_wrong_provider(
     app, client, db, tmp_path
 ):
-    from matcher.evidence import store_evidence
+    from matcher.providers.evidence import store_evidence
 
     app.config["UPLOAD_FOLDER"] = str(tmp_path)
     owner = make_provider(db)

@@ -62,7 +62,7 @@ def cb_form(body_id: str, **overrides) -> dict:
 
 
 def ukas_id(client, db) -> str:
-    from matcher.accreditation import ensure_accreditation_bodies, find_body
+    from matcher.providers.accreditation import ensure_accreditation_bodies, find_body
 
     ensure_accreditation_bodies(db)
     db.commit()

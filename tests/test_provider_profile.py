@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import func, select
 
-from matcher.accreditation import find_body
 from matcher.models import (
     AccreditationScope,
     EvidenceFile,
@@ -14,6 +13,7 @@ from matcher.models import (
     ProviderCountry,
     ProviderKind,
 )
+from matcher.providers.accreditation import find_body
 from tests.auth_helpers import PROVIDER_PASSWORD, csrf_token, login, make_provider_user
 from tests.provider_factories import make_provider
 from tests.web import field_errors

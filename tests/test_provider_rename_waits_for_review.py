@@ -2,8 +2,8 @@
 
 from sqlmodel import select
 
-from matcher import change_review
 from matcher.models import AuditLog, Provider, ProviderKind
+from matcher.vetting import change_review
 from tests.auth_helpers import make_admin
 from tests.lead_helpers import mails
 from tests.profile_helpers import logged_in, save_profile

@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import change_review, provider_decisions, providers
-from matcher.accounts import create_user
+from matcher.accounts.users import create_user
 from matcher.models import (
     AuditLog,
     LeadOffer,
@@ -17,6 +16,8 @@ from matcher.models import (
     Qualification,
     Role,
 )
+from matcher.providers import profiles as providers
+from matcher.vetting import change_review, decisions
 from tests.factories import make_request
 from tests.profile_helpers import logged_in, save_profile
 from tests.provider_factories import make_provider
@@ -253,7 +254,7 @@ def test_a_refused_scope_widening_is_dropped_and_the_cb_is_told_why(cb_client, d
     save_profile(cb_client, db, sectors=["17", "18"])
     provider = db.get(Provider, cb_id)
 
-    with pytest.raises(provider_decisions.DecisionError):
+    with pytest.raises(decisions.DecisionError):
         change_review.discard_pending_changes(db, provider, reason=" ", actor_id=None)
     change_review.discard_pending_changes(
         db, provider, reason="Sector 18 is not on the UKAS schedule.", actor_id=None

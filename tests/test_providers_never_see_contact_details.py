@@ -6,9 +6,9 @@ from dataclasses import fields
 from sqlalchemy import String
 from sqlmodel import select
 
-from matcher.briefs import Brief, build_brief
+from matcher.businesses.briefs import Brief, build_brief
+from matcher.businesses.redaction import EMAIL_REMOVED, NAME_REMOVED, PHONE_REMOVED
 from matcher.models import LeadOffer, QuoteRequest
-from matcher.redaction import EMAIL_REMOVED, NAME_REMOVED, PHONE_REMOVED
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.market import confirmed_request, fresh, make_cb
 from workers.matching import match_request

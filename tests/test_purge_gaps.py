@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, func, select
 
-from matcher import lifecycle, quote_requests, retention
+from matcher.businesses import quote_requests, retention
 from matcher.db import transaction
+from matcher.leads import lifecycle
+from matcher.leads.rematch_mail import tell_business_of_rematch
 from matcher.models import (
     LeadOffer,
     MatchRun,
@@ -23,7 +25,6 @@ from matcher.models import (
 )
 from matcher.outbox import queue_job, queue_mail
 from matcher.quotes import answers, decisions
-from matcher.rematch_mail import tell_business_of_rematch
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.factories import make_request
 from tests.lead_helpers import act, cb_figures, cbs, fresh, mails, matched_request, request_path

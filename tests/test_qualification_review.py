@@ -6,8 +6,6 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import profile_edits
-from matcher.comparison import verification_badge
 from matcher.models import (
     AuditLog,
     Provider,
@@ -15,6 +13,8 @@ from matcher.models import (
     ProviderStatus,
     QuoteStatus,
 )
+from matcher.providers import profile_edits
+from matcher.quotes.comparison import verification_badge
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import act, indicative_quote, login_as, mails, matched_request, request_path
 from tests.provider_factories import make_provider, qualification_names, waiting_qualifications

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.quote_math import (
+from matcher.quotes.quote_math import (
     AT_COST,
     NOT_STATED,
     cb_three_year_total,

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from matcher import complexity
 from matcher.models import ProviderKind, Quote
+from matcher.quotes import complexity
 from matcher.quotes.figures import days_check
 from tests.factories import make_request
 

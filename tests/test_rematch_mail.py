@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from matcher import offers
+from matcher.leads import offers
 from matcher.models import LeadOffer, OfferStatus, OutboxMessage, Quote, QuoteStatus, utcnow
 from tests.market import confirmed_request, fresh, make_cb
 from workers import lifecycle as cron

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import col, func, select
 
-from matcher import lifecycle, quote_requests, retention
+from matcher.businesses import quote_requests, retention
+from matcher.leads import lifecycle
 from matcher.models import (
     LeadOffer,
     OutboxMessage,

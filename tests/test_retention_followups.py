@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select, update
 
-from matcher import retention
+from matcher.businesses import retention
 from matcher.config import ConfigError, load_config
 from matcher.models import (
     LeadOffer,

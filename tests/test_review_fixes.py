@@ -13,9 +13,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session
 
-from matcher import change_review, profile_edits
 from matcher.models import Provider, ProviderKind
-from matcher.provider_decisions import DecisionError
+from matcher.providers import profile_edits
+from matcher.vetting import change_review
+from matcher.vetting.decisions import DecisionError
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import act, mails
 from tests.provider_factories import make_provider, qualification_names, waiting_qualifications

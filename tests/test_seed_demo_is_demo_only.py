@@ -5,9 +5,9 @@ import re
 
 from sqlmodel import SQLModel, func, select
 
-from matcher.demo_data import ADMIN_EMAIL, ADMIN_PASSWORD, PROVIDER_PASSWORD
+from matcher.accounts.passwords import password_problem
+from matcher.demo.data import ADMIN_EMAIL, ADMIN_PASSWORD, PROVIDER_PASSWORD
 from matcher.models import Provider, Role, User
-from matcher.passwords import password_problem
 from tests.auth_helpers import login, logout
 
 FORCE = "--i-know-this-is-not-production"

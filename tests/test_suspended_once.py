@@ -7,13 +7,6 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import (
-    body_recognition,
-    change_review,
-    provider_decisions,
-    suspension,
-)
-from matcher.accreditation import suspend_expired
 from matcher.db import transaction
 from matcher.models import (
     AuditLog,
@@ -24,7 +17,10 @@ from matcher.models import (
     ProviderStatus,
     utcnow,
 )
-from matcher.provider_decisions import DecisionError
+from matcher.providers.accreditation import suspend_expired
+from matcher.quotes import withdrawal as suspension
+from matcher.vetting import body_recognition, change_review, decisions
+from matcher.vetting.decisions import DecisionError
 from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.lead_helpers import (
     act,
@@ -74,9 +70,7 @@ def test_a_decision_on_a_provider_someone_else_suspended_first_is_refused(app, d
     with app.app_context(), refused, transaction() as session:
         provider = session.get(Provider, cb.id)  # read as verified
         _behind_its_back(session, cb.id, status=ProviderStatus.SUSPENDED, status_reason="First.")
-        provider_decisions.decide(
-            session, provider, action="suspend", reason="Second.", actor_id=None
-        )
+        decisions.decide(session, provider, action="suspend", reason="Second.", actor_id=None)
 
     assert _provider_mails_and_audit(db, cb.id) == ([], [])
     assert fresh(db, LeadOffer, offer.id).status == OfferStatus.OFFERED
@@ -125,7 +119,7 @@ def test_an_admin_suspension_racing_the_expiry_job_suspends_once(app, db):
 
     with app.app_context(), Session(app.extensions["certmatch.engine"]) as admin:
         provider = admin.get(Provider, cb.id)
-        provider_decisions.decide(
+        decisions.decide(
             admin, provider, action="suspend", reason="Fraud suspected.", actor_id=None
         )
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from matcher import offers, provider_decisions
+from matcher.leads import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -18,6 +18,7 @@ from matcher.models import (
 )
 from matcher.quotes import answers, decisions
 from matcher.quotes.errors import QuoteError
+from matcher.vetting import decisions as provider_decisions
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import (
     act,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select, update
 
-from matcher import offers, provider_decisions
+from matcher.leads import offers
 from matcher.models import (
     AccreditationBody,
     LeadOffer,
@@ -18,7 +18,8 @@ from matcher.models import (
     ProviderStatus,
     utcnow,
 )
-from matcher.vouching import NO_LONGER_VOUCHED, lock_vouched
+from matcher.providers.vouching import NO_LONGER_VOUCHED, lock_vouched
+from matcher.vetting import decisions as provider_decisions
 from tests.lead_helpers import act, fresh, login_as, mails
 from tests.market import confirmed_request, make_consultant
 from tests.provider_factories import make_provider

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from matcher import matching, track_record
-from matcher.candidates import find_candidates, request_facts
+from matcher import matching
+from matcher.candidates.search import find_candidates, request_facts
 from matcher.models import Provider, utcnow
+from matcher.providers import track_record
 from matcher.quotes import answers, decisions
 from tests.lead_helpers import act, cb_figures, cbs, fresh, matched_request
 from workers import lifecycle as cron

@@ -5,10 +5,10 @@ import time
 import pytest
 from sqlmodel import Session, select
 
-from matcher import two_factor
-from matcher.auth.pending import LOGIN_KEY, LOGIN_MAX_AGE
+from matcher.accounts import two_factor
 from matcher.db import make_engine
 from matcher.models import ProviderStatus, User
+from matcher.web.auth.pending import LOGIN_KEY, LOGIN_MAX_AGE
 from tests.auth_helpers import (
     PROVIDER_PASSWORD,
     code_at,

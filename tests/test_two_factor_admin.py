@@ -6,7 +6,7 @@ import sys
 import pytest
 from sqlmodel import select
 
-from matcher import two_factor
+from matcher.accounts import two_factor
 from matcher.config import ConfigError, load_config
 from matcher.models import AuditLog
 from tests.auth_helpers import (

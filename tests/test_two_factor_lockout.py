@@ -5,10 +5,11 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from matcher import accounts, create_app, two_factor
+from matcher import create_app
+from matcher.accounts import two_factor, users
+from matcher.accounts.two_factor_lockout import FREE_TRIES, lock_for
 from matcher.db import make_engine
 from matcher.models import ProviderStatus, User, utcnow
-from matcher.two_factor_lockout import FREE_TRIES, lock_for
 from tests.auth_helpers import (
     PROVIDER_PASSWORD,
     code_at,
@@ -171,6 +172,6 @@ def test_a_new_password_lifts_the_lock_and_starts_the_count_again(app, client, d
     assert str(utcnow().year) in field_errors(locked.get_data(as_text=True), "code")[0]
     db.commit()  # a stale SQLite read snapshot cannot write
     user = db.exec(select(User).where(User.email == email)).one()
-    accounts.set_password(db, user, "a brand new passphrase for the owner")
+    users.set_password(db, user, "a brand new passphrase for the owner")
     db.commit()
     assert lock_state(db, email) == (0, None)

@@ -6,7 +6,7 @@ import sys
 
 from sqlmodel import select
 
-from matcher import two_factor
+from matcher.accounts import two_factor
 from matcher.models import ProviderStatus, User
 from tests.auth_helpers import (
     ADMIN_PASSWORD,
@@ -87,7 +87,7 @@ def test_a_secret_sealed_under_an_old_key_says_why_and_warns_with_the_user_id(
         app.config["SECRET_KEY"] = current_key
     assert two_factor.unseal(user.totp_secret) is None
     assert login(client, email, PROVIDER_PASSWORD, second_step=False).status_code == 303
-    with caplog.at_level(logging.WARNING, logger="matcher.two_factor_lockout"):
+    with caplog.at_level(logging.WARNING, logger="matcher.accounts.two_factor_lockout"):
         page = client.get(STEP)
         token = csrf_token(client, "/login")
         posted = client.post(STEP, data={"code": code_at(secret), "csrf_token": token})

@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import select
 
-from matcher.accreditation import find_body
-from matcher.body_recognition import set_body_suspended
 from matcher.models import LeadOffer, OfferStatus, Provider, Quote, QuoteStatus, utcnow
-from matcher.provider_decisions import decide
+from matcher.providers.accreditation import find_body
 from matcher.quotes import answers
 from matcher.quotes.errors import QuoteError
+from matcher.vetting.body_recognition import set_body_suspended
+from matcher.vetting.decisions import decide
 from tests.auth_helpers import csrf_token
 from tests.lead_helpers import act, cb_figures, cbs, form_data, fresh, login_as, matched_request
 

@@ -7,8 +7,8 @@ the rest and a crash half-way loses nothing: the next run picks up what is left.
 
 from datetime import datetime
 
-from matcher import lifecycle
 from matcher.db import transaction
+from matcher.leads import lifecycle
 from matcher.models import utcnow
 from workers.runtime import with_app_context
 

@@ -7,10 +7,10 @@ from flask import current_app
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select, update
 
+from matcher.businesses.retention import MAIL_PURGED
 from matcher.db import transaction
 from matcher.mailer import deliver, smtp_configured
 from matcher.models import OutboxMessage, OutboxStatus, utcnow
-from matcher.retention import MAIL_PURGED
 from workers.runtime import with_app_context
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from matcher import offers, suspension
 from matcher.db import transaction
+from matcher.leads import offers
 from matcher.models import utcnow
+from matcher.quotes import withdrawal as suspension
 from workers.runtime import with_app_context
 
 

@@ -42,7 +42,7 @@ def warm_up(app: Flask) -> None:
     import workers.matching  # noqa: F401
     import workers.outbox  # noqa: F401
     import workers.providers  # noqa: F401
-    from matcher import reference
+    from matcher.iso import reference
 
     reference.iaf_sectors()
     reference.countries()

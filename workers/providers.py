@@ -1,8 +1,8 @@
 """Daily provider jobs: suspend expired accreditations, warn 30 days ahead."""
 
-from matcher.accreditation import suspend_expired, warn_expiring
 from matcher.db import transaction
 from matcher.models import utcnow
+from matcher.providers.accreditation import suspend_expired, warn_expiring
 from workers.runtime import with_app_context
 
 DAILY_AT = "15 5 * * *"  # 05:15 UTC, before the working day in Europe

@@ -1,9 +1,9 @@
-"""The daily purge of business personal data past retention (matcher/retention.py)."""
+"""The daily purge of business personal data past retention (matcher/businesses/retention.py)."""
 
 import logging
 from datetime import datetime
 
-from matcher import retention
+from matcher.businesses import retention
 from matcher.db import transaction
 from workers.lifecycle import _now
 from workers.runtime import with_app_context

@@ -14,8 +14,8 @@ from markupsafe import Markup
 from sqlalchemy import or_, update
 from sqlmodel import Session
 
+from matcher.accounts.two_factor_notices import tell_owner
 from matcher.models import Role, User, utcnow
-from matcher.two_factor_notices import tell_owner
 
 ISSUER = "CertMatch"
 # RFC 6238 allows for clock drift; one step either side is what authenticator apps expect.

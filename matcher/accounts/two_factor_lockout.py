@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from matcher import two_factor
+from matcher.accounts import two_factor
+from matcher.accounts.two_factor_notices import tell_owner
 from matcher.models import User, utcnow
-from matcher.two_factor_notices import tell_owner
 
 log = logging.getLogger(__name__)
 

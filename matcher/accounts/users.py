@@ -8,11 +8,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, func, select
 
-from matcher import two_factor
+from matcher.accounts import two_factor
+from matcher.accounts.passwords import hash_password, needs_rehash, verify_password
 from matcher.links import absolute_url
 from matcher.models import Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
-from matcher.passwords import hash_password, needs_rehash, verify_password
 
 RESET_SALT = "certmatch.password-reset"
 CONFIRM_SALT = "certmatch.confirm-email"
@@ -233,8 +233,8 @@ def join_provider(
     When the address is already registered nothing is created: its owner gets a mail
     saying so instead, and the caller answers exactly as on success.
     """
-    from matcher.evidence import store_evidence
-    from matcher.providers import create_provider, email_taken
+    from matcher.providers.evidence import store_evidence
+    from matcher.providers.profiles import create_provider, email_taken
 
     if email_taken(session, email):
         queue_mail(

@@ -8,10 +8,10 @@ links and the business's own names typed into it are removed.
 import re
 from dataclasses import dataclass, field, fields
 
-from matcher import reference
-from matcher.business_names import fold, mailbox_names
+from matcher.businesses.names import fold, mailbox_names
+from matcher.businesses.redaction import redact_free_text
+from matcher.iso import reference
 from matcher.models import QuoteRequest
-from matcher.redaction import redact_free_text
 
 BUDGET_BANDS = (1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000)
 

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
-from matcher import reference
+from matcher.iso import reference
 
 
 def _words(text: str) -> frozenset[str]:

@@ -9,7 +9,9 @@ from flask import current_app
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from matcher import links, reference
+from matcher import links
+from matcher.businesses.state import lock_request
+from matcher.iso import reference
 from matcher.models import (
     OPEN_STATUSES,
     Provider,
@@ -20,7 +22,6 @@ from matcher.models import (
     utcnow,
 )
 from matcher.outbox import queue_job, queue_mail
-from matcher.quotes.state import lock_request
 
 
 class RequestPurged(Exception):

@@ -10,7 +10,7 @@ import re
 
 import phonenumbers
 
-from matcher.business_names import name_alternatives
+from matcher.businesses.names import name_alternatives
 
 EMAIL_REMOVED = "[e-mail removed]"
 PHONE_REMOVED = "[phone removed]"

@@ -7,7 +7,7 @@ Which requests are due:
   confirmed: UNCONFIRMED_DAYS after `created_at` (or DATA_RETENTION_DAYS when that is
   shorter), since nobody ever asked for anything to happen with data that was never confirmed;
 - never a request that is still live (confirmed, matched, unmatched or accepted): those close
-  after 30 days (matcher/lifecycle.py) and only then start their retention period.
+  after 30 days (matcher/leads/lifecycle.py) and only then start their retention period.
 
 A purge overwrites the business's name, contact, e-mail, phone, region, notes, current
 consultant and submission fingerprint, and the copies of them elsewhere (the mail sent about
@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from matcher import links
+from matcher.businesses.state import lock_request
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -34,7 +35,6 @@ from matcher.models import (
     Rating,
     RequestStatus,
 )
-from matcher.quotes.state import lock_request
 
 UNCONFIRMED_DAYS = 30
 # Requests in these states have ended; their retention period runs from closed_at.

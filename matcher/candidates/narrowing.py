@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from matcher import matching, reference
+from matcher import matching
+from matcher.iso import reference
 from matcher.matching import CERTIFICATION_BODY, CONSULTANT, RequestFacts
 from matcher.models import (
     AccreditationBody,

@@ -6,10 +6,10 @@ subqueries (30-day offer count, affiliates) that would be too dear over the whol
 
 from sqlalchemy import ColumnElement, String, cast, func, literal, select, union_all
 
+from matcher.candidates.narrowing import SINCE
 from matcher.matching import CERTIFICATION_BODY, CONSULTANT, ProviderFacts, RequestFacts
 from matcher.models import Affiliation, LeadOffer, Provider
 from matcher.models.match_keys import SCORE_INPUTS
-from matcher.narrowing import SINCE
 
 P = Provider.__table__
 OFFER = LeadOffer.__table__

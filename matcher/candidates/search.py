@@ -1,7 +1,7 @@
 """A request's candidates: the best few from SQL, scored and selected exactly in Python.
 
-SQL (`matcher.narrowing`, over the match key) checks the hard filters it can and orders what
-passes by an upper bound of the score (`matcher.score_bound`), handing over only the best few
+SQL (`matcher.candidates.narrowing`, over the match key) checks the hard filters it can and orders what
+passes by an upper bound of the score (`matcher.candidates.score_bound`), handing over only the best few
 of each kind with their 30-day offer counts. Python applies the rest (capacity, history,
 impartiality), scores exactly with `matcher.matching`, and keeps the head no unfetched
 provider could reach; the facts handed over are trimmed to the request (its standards, sector
@@ -25,8 +25,11 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from matcher import matching, reference
-from matcher.candidate_rows import facts_of, recent_offers, with_provider
+from matcher import matching
+from matcher.candidates.narrowing import kind_selects, parameters
+from matcher.candidates.rows import facts_of, recent_offers, with_provider
+from matcher.candidates.score_bound import score_bound, score_parameters
+from matcher.iso import reference
 from matcher.matching import (
     CERTIFICATION_BODY,
     CONSULTANT,
@@ -37,8 +40,6 @@ from matcher.matching import (
     Selection,
 )
 from matcher.models import Affiliation, QuoteRequest
-from matcher.narrowing import kind_selects, parameters
-from matcher.score_bound import score_bound, score_parameters
 
 AFFILIATION = Affiliation.__table__
 
@@ -125,7 +126,7 @@ def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[i
 
 
 # The best candidates fetched per kind at first: enough for the admin's explained top 30
-# (EXPLAINED_CANDIDATES in matcher/offers.py) and the selection's skips in nearly every case.
+# (EXPLAINED_CANDIDATES in matcher/leads/offers.py) and the selection's skips in nearly every case.
 FIRST_FETCH = 60
 RANKED_AT_LEAST = 30
 WIDEN = 4

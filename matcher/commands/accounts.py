@@ -6,11 +6,11 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import with_appcontext
 
-from matcher import two_factor
-from matcher.accounts import create_user, end_session, find_user
+from matcher.accounts import two_factor
+from matcher.accounts.passwords import password_problem
+from matcher.accounts.users import create_user, end_session, find_user
 from matcher.db import transaction
 from matcher.models import AuditLog, Role
-from matcher.passwords import password_problem
 
 
 @click.command("create-admin")

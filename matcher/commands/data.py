@@ -37,8 +37,8 @@ def import_providers_command(csv_file: str, verified: bool) -> None:
     (1-10:3d;11-50:5.5d); fees or days in one row, not both.
     """
     from matcher.db import transaction
-    from matcher.importing import import_rows, parse_rows
     from matcher.models import utcnow
+    from matcher.providers.importing import import_rows, parse_rows
 
     with transaction() as session, open(csv_file, newline="", encoding="utf-8-sig") as handle:
         rows, errors = parse_rows(session, handle, today=utcnow().date())
@@ -71,8 +71,8 @@ NOT_IN_DEMO_MODE = (
 @with_appcontext
 def seed_demo_command(forced: bool) -> None:
     """Load the demo providers and requests: demo mode only (running it again adds nothing)."""
-    from matcher.demo_data import seed_demo
-    from matcher.demo_leads import demo_request_link
+    from matcher.demo.data import seed_demo
+    from matcher.demo.leads import demo_request_link
 
     demo = current_app.config["CERTMATCH_DEMO"]
     if not (demo or forced):

@@ -107,7 +107,7 @@ def _stop_on_signals() -> None:
 def _seed(app) -> list[tuple[str, str, str]]:
     """Seed demo data; return (role, e-mail, password) rows to print."""
     try:
-        from matcher.demo_data import seed_demo
+        from matcher.demo.data import seed_demo
     except ImportError:
         return []
     # The known demo logins only in demo mode (set by `certmatch demo`), never by another route.

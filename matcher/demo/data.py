@@ -6,14 +6,14 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import select
 
-from matcher.accounts import create_user, find_user
+from matcher.accounts.passwords import password_problem
+from matcher.accounts.users import create_user, find_user
 from matcher.db import transaction
-from matcher.demo_leads import seed_demo_leads
-from matcher.importing import import_rows, parse_rows
+from matcher.demo.leads import seed_demo_leads
 from matcher.models import Provider, Role, utcnow
-from matcher.passwords import password_problem
+from matcher.providers.importing import import_rows, parse_rows
 
-DEMO_CSV = Path(__file__).parent / "data" / "demo_providers.csv"
+DEMO_CSV = Path(__file__).parent.parent / "data" / "demo_providers.csv"
 ADMIN_EMAIL = "admin@certmatch.example"
 ADMIN_PASSWORD = "demo admin lantern crocus"
 # Every demo provider shares this password (they are fictional; it is printed by `demo`).

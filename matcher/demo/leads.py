@@ -12,9 +12,12 @@ from decimal import Decimal
 from flask import Flask
 from sqlmodel import select
 
-from matcher import estimates, indicative, links, offers, providers
+from matcher import links
 from matcher.db import transaction
+from matcher.leads import offers
 from matcher.models import Provider, QuoteRequest, RequestStatus, utcnow
+from matcher.providers import profiles as providers
+from matcher.quotes import estimates, indicative
 from matcher.quotes.answers import submit_quote
 
 DEMO_BUSINESS_EMAIL = "ann.smith@acme-brackets.example"

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
 
-from matcher.reference import STANDARDS, read_csv
+from matcher.iso.reference import STANDARDS, read_csv
 
 TWO_PLACES = Decimal("0.01")
 DEFAULT_COMPLEXITY = "medium"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pycountry
 from babel.numbers import get_territory_currencies
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 
 STANDARDS: dict[str, str] = {
     "iso9001": "ISO 9001 (quality)",

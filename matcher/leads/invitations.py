@@ -5,8 +5,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from matcher.leads.offers import FREED_STATUSES
 from matcher.models import LeadOffer, OfferStatus
-from matcher.offers import FREED_STATUSES
 
 
 @dataclass(frozen=True)

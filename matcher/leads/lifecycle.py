@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlmodel import Session, col, select
 
-from matcher import links, offers, track_record
-from matcher.briefs import Brief, build_brief
+from matcher import links
+from matcher.businesses.briefs import Brief, build_brief
+from matcher.businesses.state import OPEN_FOR_QUOTES, lock_request
+from matcher.leads import offers
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, RequestStatus
 from matcher.outbox import queue_mail
+from matcher.providers import track_record
 from matcher.quotes.outcomes import end_open_offers
-from matcher.quotes.state import OPEN_FOR_QUOTES, lock_request
 
 CLOSE_AFTER_DAYS = 30
 # Requests in these states close once they are this old (counted from confirmation).

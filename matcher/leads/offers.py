@@ -12,9 +12,11 @@ from flask import current_app
 from sqlmodel import Session, col, select, update
 
 from matcher import links, matching
-from matcher.briefs import build_brief
-from matcher.candidates import count_eligible, match_candidates, request_facts
-from matcher.indicative import write_indicative_quotes
+from matcher.businesses.briefs import build_brief
+from matcher.businesses.state import firm_quotes, lock_request
+from matcher.candidates.narrowing import count_removed
+from matcher.candidates.search import count_eligible, match_candidates, request_facts
+from matcher.leads.rematch_mail import quote_lines, tell_business_of_rematch
 from matcher.matching import OfferHistory, Ranking, Selection
 from matcher.models import (
     LeadOffer,
@@ -26,11 +28,9 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
-from matcher.narrowing import count_removed
 from matcher.outbox import queue_job, queue_mail
-from matcher.quotes.state import firm_quotes, lock_request
-from matcher.rematch_mail import quote_lines, tell_business_of_rematch
-from matcher.vouching import still_vouched
+from matcher.providers.vouching import still_vouched
+from matcher.quotes.indicative import write_indicative_quotes
 
 # A declined, expired or cancelled offer frees its slot; any other offer holds one.
 FREED_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.CANCELLED)

@@ -10,6 +10,7 @@ answer.
 from sqlmodel import Session, col, func, select
 
 from matcher import links
+from matcher.businesses.state import firm_quotes
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
     LeadOffer,
@@ -21,7 +22,6 @@ from matcher.models import (
     QuoteStatus,
 )
 from matcher.outbox import queue_mail
-from matcher.quotes.state import firm_quotes
 
 KIND_LABELS = {
     ProviderKind.CONSULTANT: "verified consultant",
@@ -128,7 +128,7 @@ def _what_happened(session: Session, request_id: int) -> list[str]:
     offers = {offer for offer, _ in rows}
     quotes = {quote for _, quote in rows}
     # On a request still open, an offer is cancelled either because the business turned its
-    # indicative quote down, or because its provider was suspended (matcher/suspension.py).
+    # indicative quote down, or because its provider was suspended (matcher/quotes/withdrawal.py).
     unavailable = any(
         offer == OfferStatus.CANCELLED and quote != QuoteStatus.DECLINED for offer, quote in rows
     )

@@ -28,10 +28,10 @@ class User(SQLModel, table=True):
     email_confirmed_at: datetime | None = timestamp_field()
     last_login_at: datetime | None = timestamp_field()
     # Two-factor sign-in: the TOTP secret, encrypted with a key derived from SECRET_KEY
-    # (matcher/two_factor.py), and the last accepted time step, so no code works twice.
+    # (matcher/accounts/two_factor.py), and the last accepted time step, so no code works twice.
     totp_secret: str | None = Field(default=None, max_length=255)
     totp_last_step: int | None = Field(default=None)
-    # Wrong codes in a row and the time the code step opens again (matcher/two_factor_lockout.py):
+    # Wrong codes in a row and the time the code step opens again (matcher/accounts/two_factor_lockout.py):
     # in the database, so every web instance and a restart see the same count.
     totp_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     totp_locked_until: datetime | None = timestamp_field()

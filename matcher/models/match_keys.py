@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Index, case, delete, func, insert, literal, s
 from sqlalchemy import update as sql_update
 from sqlmodel import Field, SQLModel
 
+from matcher.iso.reference import STANDARDS
 from matcher.models.base import UTCDateTime
 from matcher.models.providers import (
     AccreditationScope,
@@ -30,7 +31,6 @@ from matcher.models.providers import (
     ProviderStandard,
     money_field,
 )
-from matcher.reference import STANDARDS
 
 EVERY_SECTOR = 0
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.

@@ -51,7 +51,7 @@ class LeadOffer(SQLModel, table=True):
     responded_at: datetime | None = timestamp_field()
     decline_reason: str | None = Field(default=None, max_length=32)
     decline_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # Set when CertMatch withdrew the lead from its provider (matcher.suspension.WHY), so the
+    # Set when CertMatch withdrew the lead from its provider (matcher.quotes.withdrawal.WHY), so the
     # provider's lead page can say what happened instead of "the request was closed".
     cancelled_because: str | None = Field(default=None, max_length=24)
 

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from matcher.iso.reference import accreditation_bodies
 from matcher.models import AccreditationBody, Provider
-from matcher.reference import accreditation_bodies
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -76,13 +76,13 @@ def expiry_warnings(provider: Provider, *, today: date) -> list[str]:
 
 def suspend_expired(session: Session, *, today: date) -> list[int]:
     """Suspend verified CBs whose accreditation has expired, freeing their leads; flush only."""
+    from matcher.businesses.state import fresh
     from matcher.links import absolute_url
     from matcher.models import ProviderStatus, utcnow
     from matcher.outbox import queue_mail
-    from matcher.provider_audit import audit
-    from matcher.provider_decisions import set_status
-    from matcher.quotes.state import fresh
-    from matcher.suspension import PROVIDER_SUSPENDED, free_held_leads
+    from matcher.providers.audit_log import audit
+    from matcher.quotes.withdrawal import PROVIDER_SUSPENDED, free_held_leads
+    from matcher.vetting.decisions import set_status
 
     # Read unlocked; checked again under the locks below, before anything is written.
     seen = dict(

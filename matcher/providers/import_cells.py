@@ -7,11 +7,11 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
-from matcher import reference
-from matcher.accreditation import find_body
-from matcher.bands import BandError, parse_bands
+from matcher.iso import reference
+from matcher.iso.bands import BandError, parse_bands
 from matcher.models import TravelPolicy
-from matcher.providers import email_taken
+from matcher.providers.accreditation import find_body
+from matcher.providers.profiles import email_taken
 
 
 def split_list(value: str) -> list[str]:

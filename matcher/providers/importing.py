@@ -15,19 +15,9 @@ from typing import Any, TextIO
 
 from sqlmodel import Session, func, select
 
-from matcher import reference
-from matcher.accounts import create_user, send_invitation
-from matcher.accreditation import ensure_accreditation_bodies
-from matcher.affiliations import declare
-from matcher.import_cells import (
-    CsvRow,
-    read_accreditation,
-    read_email,
-    read_packages,
-    read_sectors,
-    read_travel,
-    split_list,
-)
+from matcher.accounts.passwords import password_problem
+from matcher.accounts.users import create_user, send_invitation
+from matcher.iso import reference
 from matcher.models import (
     AffiliationConfirmation,
     Provider,
@@ -37,9 +27,19 @@ from matcher.models import (
     TravelPolicy,
     utcnow,
 )
-from matcher.passwords import password_problem
-from matcher.provider_audit import audit
-from matcher.providers import create_provider
+from matcher.providers.accreditation import ensure_accreditation_bodies
+from matcher.providers.affiliations import declare
+from matcher.providers.audit_log import audit
+from matcher.providers.import_cells import (
+    CsvRow,
+    read_accreditation,
+    read_email,
+    read_packages,
+    read_sectors,
+    read_travel,
+    split_list,
+)
+from matcher.providers.profiles import create_provider
 
 REQUIRED_COLUMNS = (
     "kind", "name", "email", "password", "countries", "standards", "sectors", "min_employees",

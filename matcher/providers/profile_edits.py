@@ -10,7 +10,7 @@ The rule, and why:
   once, since a CB that lost a sector must stop getting leads for it today.
 - A verified consultant's qualifications sit under the business's "Verified by CertMatch"
   badge: a new or changed one waits for an admin the same way, a removed one goes at once
-  (matcher/qualification_review.py). Before verification the whole application is reviewed,
+  (matcher/providers/qualification_review.py). Before verification the whole application is reviewed,
   so edits count at once.
 - A verified provider's new name waits for an admin as well: businesses keep seeing the
   name that was checked, and a rename could pass one provider off as another.
@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from matcher import provider_audit, providers, qualification_review, reviewed_changes
 from matcher.links import absolute_url
 from matcher.models import Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
+from matcher.providers import audit_log, qualification_review, reviewed_changes
+from matcher.providers import profiles as providers
 
 
 def describe_coverage_change(before: dict[str, list], after: dict[str, list]) -> str | None:
@@ -82,7 +83,7 @@ def save_profile(
         proposal["qualifications"] = waiting_before["qualifications"]
     change = describe_coverage_change(before, providers.coverage(session, provider))
     if change:
-        provider_audit.audit(
+        audit_log.audit(
             session, action="change_coverage", provider=provider, reason=change, actor_id=actor_id
         )
     _record_proposal(session, provider, proposal, waiting_before, before, actor_id=actor_id)
@@ -109,7 +110,7 @@ def _record_proposal(
         provider.pending_changes = waiting_before
     elif waiting_before:
         provider.pending_changes = None
-        provider_audit.audit(
+        audit_log.audit(
             session, action="withdraw_changes", provider=provider, reason=None, actor_id=actor_id
         )
 
@@ -137,7 +138,7 @@ def _changes_submitted(
         for row in pending.get("qualifications", [])
     ]
     summary = "; ".join(line for line in lines if line)
-    provider_audit.audit(
+    audit_log.audit(
         session, action="propose_changes", provider=provider, reason=summary, actor_id=actor_id
     )
     link = absolute_url(f"/admin/providers/{provider.id}")
@@ -181,7 +182,7 @@ def _save_qualifications(
 
 def _log_qualifications(session: Session, provider: Provider, *, actor_id: int | None) -> None:
     names = ", ".join(row["name"] for row in qualification_review.checked_rows(session, provider))
-    provider_audit.audit(
+    audit_log.audit(
         session,
         action="change_qualifications",
         provider=provider,

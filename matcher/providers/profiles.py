@@ -1,7 +1,7 @@
 """Providers: creating them with their coverage and price list, and reading what they declared.
 
-An admin's decisions live in matcher/provider_decisions.py; the profile edits that wait for
-review in matcher/reviewed_changes.py.
+An admin's decisions live in matcher/vetting/decisions.py; the profile edits that wait for
+review in matcher/providers/reviewed_changes.py.
 """
 
 from collections.abc import Iterable

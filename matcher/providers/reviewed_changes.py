@@ -1,7 +1,7 @@
 """A provider saves its profile: most of it counts at once; accreditation, scope and a
 verified provider's new name wait.
 
-An admin approves or refuses what is parked in matcher/change_review.py.
+An admin approves or refuses what is parked in matcher/vetting/change_review.py.
 """
 
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from matcher.models import Provider, utcnow
-from matcher.providers import coverage, replace_coverage, replace_packages
+from matcher.providers.profiles import coverage, replace_coverage, replace_packages
 
 # Fields of a certification body that only change after an admin approved them.
 REVIEWED_FIELDS = ("accreditation_body_id", "accreditation_number", "accreditation_expires_on")

@@ -3,7 +3,7 @@
 A match run ranks providers from an unlocked read; by the time it writes their leads one may
 have been suspended, or its accreditation body may have stopped counting. The run locks the
 chosen providers' rows and re-reads them (`still_vouched`); a suspension locks the same rows
-(`matcher.suspension`), so whichever comes second sees what the first committed.
+(`matcher.quotes.withdrawal`), so whichever comes second sees what the first committed.
 """
 
 from collections.abc import Iterable
@@ -12,10 +12,10 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from matcher import matching
-from matcher.accreditation import body_is_usable
+from matcher.businesses.state import fresh
 from matcher.matching import OfferHistory, Ranking, RequestFacts, Selection
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
-from matcher.quotes.state import fresh
+from matcher.providers.accreditation import body_is_usable
 
 # Ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits.
 ID_CHUNK = 5000

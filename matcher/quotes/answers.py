@@ -5,7 +5,15 @@ from datetime import UTC, datetime, time
 
 from sqlmodel import Session, select
 
-from matcher import links, offers, quote_math, suspension, track_record
+from matcher import links
+from matcher.businesses.state import (
+    OPEN_FOR_QUOTES,
+    fresh,
+    lock_request,
+    offer_for_provider,
+    quote_for_offer,
+)
+from matcher.leads import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -17,6 +25,10 @@ from matcher.models import (
     RequestStatus,
 )
 from matcher.outbox import queue_mail
+from matcher.providers import track_record
+from matcher.providers.vouching import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
+from matcher.quotes import quote_math
+from matcher.quotes import withdrawal as suspension
 from matcher.quotes.errors import InvalidFigures, NotFound, ProviderGone, QuoteError, long_date
 from matcher.quotes.figures import (
     CB_FIELDS,
@@ -26,14 +38,6 @@ from matcher.quotes.figures import (
     total_of,
     validate_figures,
 )
-from matcher.quotes.state import (
-    OPEN_FOR_QUOTES,
-    fresh,
-    lock_request,
-    offer_for_provider,
-    quote_for_offer,
-)
-from matcher.vouching import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
 
 DECLINE_REASONS = {
     "out_of_scope": "Outside our scope",

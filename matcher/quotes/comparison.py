@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from matcher import audit_time, quote_math, track_record
+from matcher.businesses.state import OPEN_FOR_QUOTES, rating_for
+from matcher.iso import audit_time
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -18,8 +19,9 @@ from matcher.models import (
     Rating,
     RequestStatus,
 )
+from matcher.providers import track_record
+from matcher.quotes import quote_math
 from matcher.quotes.figures import days_check, total_of
-from matcher.quotes.state import OPEN_FOR_QUOTES, rating_for
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,11 @@ def verification_badge(session: Session, provider: Provider) -> list[str]:
     """What CertMatch checked: a CB's accreditation, a consultant's qualifications.
 
     Only checked facts belong here: a verified consultant's new qualifications wait in
-    `pending_changes` until an admin approves them (matcher/qualification_review.py), so the
+    `pending_changes` until an admin approves them (matcher/providers/qualification_review.py), so the
     qualification rows read below are the approved ones.
     """
     from matcher.models import AccreditationBody
-    from matcher.providers import qualifications
+    from matcher.providers.profiles import qualifications
 
     if provider.kind == ProviderKind.CERTIFICATION_BODY:
         body = session.get(AccreditationBody, provider.accreditation_body_id or 0)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from matcher.audit_time import COMPLEXITIES
+from matcher.iso.audit_time import COMPLEXITIES
 from matcher.models import AuditLog, utcnow
 from matcher.models.providers import SectorComplexity
 

@@ -4,7 +4,14 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from matcher import links, suspension, track_record
+from matcher import links
+from matcher.businesses.state import (
+    OPEN_FOR_QUOTES,
+    accepted_quote,
+    fresh,
+    lock_request,
+    rating_for,
+)
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -16,9 +23,10 @@ from matcher.models import (
     RequestStatus,
 )
 from matcher.outbox import queue_mail
+from matcher.providers import track_record
+from matcher.quotes import withdrawal
 from matcher.quotes.errors import NotFound, ProviderGone, QuoteError, long_date
 from matcher.quotes.outcomes import end_open_offers, tell_provider
-from matcher.quotes.state import OPEN_FOR_QUOTES, accepted_quote, fresh, lock_request, rating_for
 
 NO_LONGER_AVAILABLE = "This provider is no longer available on CertMatch: its quote was withdrawn."
 
@@ -65,9 +73,9 @@ def accept_quote(session: Session, *, request_id: int, quote_id: int, now: datet
         raise QuoteError("You declined this quote; it can no longer be accepted.", "declined")
     offer = fresh(session, select(LeadOffer).where(LeadOffer.id == quote.offer_id)).one()
     # Accepting mails the business's details to the provider: only to one still vouched for.
-    because = suspension.no_longer_vouched(session, quote.provider_id, today=now.date())
+    because = withdrawal.no_longer_vouched(session, quote.provider_id, today=now.date())
     if because is not None:
-        suspension.take_back_lead(session, quote_request, offer, because=because, now=now)
+        withdrawal.take_back_lead(session, quote_request, offer, because=because, now=now)
         raise ProviderGone(NO_LONGER_AVAILABLE, "withdrawn_quote")
     if quote.valid_until is not None and quote.valid_until.date() < now.date():
         raise QuoteError(
@@ -132,7 +140,7 @@ def withdraw_request(session: Session, *, request_id: int, now: datetime) -> Quo
 
     A request never confirmed may be withdrawn too (it is the business's "not me, not any
     more"): no provider heard of it, so nobody is told, a later confirm is refused, and its
-    data is purged on the unconfirmed schedule, counted from the form (matcher/retention.py).
+    data is purged on the unconfirmed schedule, counted from the form (matcher/businesses/retention.py).
     """
     quote_request = lock_request(session, request_id)
     if quote_request is None:

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from matcher import audit_time, quote_math
-from matcher.audit_time import format_days
-from matcher.quote_math import jsonable, plain
+from matcher.iso import audit_time
+from matcher.iso.audit_time import format_days
+from matcher.quotes import quote_math
+from matcher.quotes.quote_math import jsonable, plain
 
 CONSULTANT, CERTIFICATION_BODY = "consultant", "certification_body"
 

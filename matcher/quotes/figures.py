@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from matcher import audit_time, complexity, quote_math
+from matcher.iso import audit_time
 from matcher.models import ProviderKind, Quote, QuoteRequest
+from matcher.quotes import complexity, quote_math
 
 CB_FIELDS = (
     "stage1_days", "stage2_days", "surveillance_days", "recertification_days", "day_rate",

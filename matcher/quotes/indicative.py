@@ -2,9 +2,9 @@
 
 from sqlmodel import Session, col, select
 
-from matcher.complexity import complexities_for
-from matcher.estimates import Estimate, Package, PriceList, RequestFacts, estimate
 from matcher.models import ConsultantPackage, LeadOffer, Provider, Quote, QuoteRequest, QuoteStatus
+from matcher.quotes.complexity import complexities_for
+from matcher.quotes.estimates import Estimate, Package, PriceList, RequestFacts, estimate
 
 
 def price_list_of(provider: Provider, packages: list[ConsultantPackage]) -> PriceList:

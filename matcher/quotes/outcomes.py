@@ -4,10 +4,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from matcher import links, track_record
+from matcher import links
+from matcher.businesses.state import fresh, quote_for_offer
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, QuoteStatus
 from matcher.outbox import queue_mail
-from matcher.quotes.state import fresh, quote_for_offer
+from matcher.providers import track_record
 
 SUBJECTS = {
     "accepted_other": "The business chose another provider",

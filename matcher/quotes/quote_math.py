@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from matcher.audit_time import as_decimal, format_days
+from matcher.iso.audit_time import as_decimal, format_days
 
 CENTS = Decimal("0.01")
 NOT_STATED = "not stated"

@@ -8,10 +8,10 @@ contact details to a provider CertMatch no longer trusts. Each request touched i
 by an outbox job once this transaction commits. Reinstatement gives nothing back: the
 requests have moved on, and a provider is never offered the same request twice. The same
 happens to the CBs of an accreditation body that stops being recognised
-(`matcher.body_recognition`).
+(`matcher.vetting.body_recognition`).
 
 A match run may have read a provider as verified just before it was suspended. Both sides
-lock the provider row: the run before it writes the lead (`matcher.vouching`, re-reading
+lock the provider row: the run before it writes the lead (`matcher.providers.vouching`, re-reading
 the provider under the lock), the suspension after it has locked its requests. A run that comes
 second finds the provider no longer vouched for; one that came first has committed its lead by
 the time the suspension holds the lock, and that "late" lead, on a request the suspension did
@@ -24,7 +24,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from matcher import links, track_record
+from matcher import links
+from matcher.businesses.state import fresh, lock_request, quote_for_offer
+from matcher.leads.offers import queue_rematch
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -33,16 +35,15 @@ from matcher.models import (
     QuoteRequest,
     QuoteStatus,
 )
-from matcher.offers import queue_rematch
 from matcher.outbox import queue_job, queue_mail
-from matcher.quotes.figures import total_of
-from matcher.quotes.state import fresh, lock_request, quote_for_offer
-from matcher.vouching import (
+from matcher.providers import track_record
+from matcher.providers.vouching import (
     ID_CHUNK,
     PROVIDER_SUSPENDED,
     provider_rows,
     why_not_vouched,
 )
+from matcher.quotes.figures import total_of
 
 # An offer in these states still holds one of the request's three slots for its provider.
 HELD_STATUSES = (OfferStatus.OFFERED, OfferStatus.QUOTED)

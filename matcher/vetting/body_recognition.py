@@ -2,7 +2,7 @@
 
 Once a body stops counting (suspended, or no longer recognised), CertMatch no longer vouches
 for the accreditation of its CBs: the matcher already passes them over, and the leads they
-hold are freed exactly as a provider suspension frees them (`matcher.suspension`), in the
+hold are freed exactly as a provider suspension frees them (`matcher.quotes.withdrawal`), in the
 same transaction. Each verified CB of the body gets one mail saying what happened and what it
 means for it.
 
@@ -18,13 +18,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from matcher.accreditation import body_is_usable
+from matcher.businesses.state import fresh
 from matcher.links import absolute_url
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
 from matcher.outbox import queue_mail
-from matcher.quotes.state import fresh
-from matcher.suspension import free_held_leads
-from matcher.vouching import BODY_NOT_RECOGNISED
+from matcher.providers.accreditation import body_is_usable
+from matcher.providers.vouching import BODY_NOT_RECOGNISED
+from matcher.quotes.withdrawal import free_held_leads
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """An admin's review of the changes a provider parked: approve or refuse, and tell it (flush only).
 
 A CB's accreditation (body, number, expiry) and scope widenings, a verified provider's new name
-(matcher/reviewed_changes.py propose_changes) and a verified consultant's new qualifications
-(matcher/qualification_review.py) wait in `Provider.pending_changes` until an admin decides on
+(matcher/providers/reviewed_changes.py propose_changes) and a verified consultant's new qualifications
+(matcher/providers/qualification_review.py) wait in `Provider.pending_changes` until an admin decides on
 the admin provider page.
 """
 
@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from matcher import qualification_review
-from matcher.accreditation import body_is_usable
 from matcher.links import absolute_url
 from matcher.models import AccreditationBody, Provider, utcnow
 from matcher.outbox import queue_mail
-from matcher.provider_audit import audit
-from matcher.provider_decisions import DecisionError, lock_provider
-from matcher.providers import replace_coverage
-from matcher.reviewed_changes import NAME, PARKED_FIELDS, what_changes
+from matcher.providers import qualification_review
+from matcher.providers.accreditation import body_is_usable
+from matcher.providers.audit_log import audit
+from matcher.providers.profiles import replace_coverage
+from matcher.providers.reviewed_changes import NAME, PARKED_FIELDS, what_changes
+from matcher.vetting.decisions import DecisionError, lock_provider
 
 
 def apply_pending_changes(

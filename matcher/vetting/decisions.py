@@ -5,8 +5,8 @@ from sqlmodel import Session, select
 from matcher.links import absolute_url
 from matcher.models import Provider, ProviderStatus, utcnow
 from matcher.outbox import queue_mail
-from matcher.provider_audit import audit
-from matcher.suspension import free_held_leads
+from matcher.providers.audit_log import audit
+from matcher.quotes.withdrawal import free_held_leads
 
 # action -> (statuses it may start from, status it leads to)
 DECISIONS: dict[str, tuple[tuple[ProviderStatus, ...], ProviderStatus]] = {

@@ -4,19 +4,19 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from matcher.bounds import BoundedIntConverter
 from matcher.db import get_session
 from matcher.queue import redis_is_up
+from matcher.web.bounds import BoundedIntConverter
 
 
 def init_app(app: Flask) -> None:
     """Register every blueprint, the error handlers and /healthz."""
-    from matcher.admin import bp as admin_bp
-    from matcher.auth import bp as auth_bp
-    from matcher.auth import init_login
-    from matcher.devtools import bp as dev_bp
-    from matcher.provider import bp as provider_bp
-    from matcher.public import bp as public_bp
+    from matcher.web.admin import bp as admin_bp
+    from matcher.web.auth import bp as auth_bp
+    from matcher.web.auth import init_login
+    from matcher.web.devtools import bp as dev_bp
+    from matcher.web.provider import bp as provider_bp
+    from matcher.web.public import bp as public_bp
 
     # Before any rule is added: each rule binds its converters when it joins the map.
     app.url_map.converters["int"] = BoundedIntConverter

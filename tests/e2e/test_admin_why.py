@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from matcher import offers
+from matcher.leads import offers
 from matcher.matching import WEIGHTS
 from tests.auth_helpers import ADMIN_PASSWORD, enrol_two_factor, make_admin
 from tests.e2e.journeys import body_of, mail_to, main_text, sign_in

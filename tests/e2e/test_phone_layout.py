@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from matcher import offers
+from matcher.leads import offers
 from matcher.models import LeadOffer
 from tests.auth_helpers import PROVIDER_PASSWORD, make_provider_user
 from tests.e2e.journeys import PHONE_WIDTH, page_width, sign_in

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
+from matcher.iso.reference import STANDARDS
 from matcher.models import Provider, RequestStatus, utcnow
-from matcher.reference import STANDARDS
 from tests.auth_helpers import ADMIN_PASSWORD, PROVIDER_PASSWORD, enrol_two_factor, make_admin
 from tests.e2e.journeys import body_of, link_in, mail_to, main_text, sign_in
 from tests.factories import make_request

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matcher.reference import STANDARDS, iaf_sectors
+from matcher.iso.reference import STANDARDS, iaf_sectors
 from tests.auth_helpers import PROVIDER_PASSWORD, make_provider_user
 from tests.e2e.journeys import body_of, fill_request_form, link_in, mail_to, main_text, sign_in
 from tests.provider_factories import make_provider

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from matcher.admin import (  # noqa: E402,F401
+from matcher.web.admin import (  # noqa: E402,F401
     affiliations,
     bodies,
     outbox,

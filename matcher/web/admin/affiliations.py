@@ -3,13 +3,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import affiliation_lists, affiliations
-from matcher.admin import bp
-from matcher.admin.forms import EmptyForm, RemoveAffiliationForm
-from matcher.auth.guards import admin_required
-from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.models import Provider
+from matcher.providers import affiliation_lists, affiliations
+from matcher.web.admin import bp
+from matcher.web.admin.forms import EmptyForm, RemoveAffiliationForm
+from matcher.web.auth.guards import admin_required
+from matcher.web.bounds import page_arg
 
 
 @bp.get("/affiliations")

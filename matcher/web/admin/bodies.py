@@ -3,12 +3,13 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from matcher import accreditation, body_recognition
-from matcher.admin import bp
-from matcher.admin.forms import BodyForm, BodyStatusForm
-from matcher.auth.guards import admin_required
 from matcher.db import get_session
 from matcher.models import AccreditationBody, AuditLog, utcnow
+from matcher.providers import accreditation
+from matcher.vetting import body_recognition
+from matcher.web.admin import bp
+from matcher.web.admin.forms import BodyForm, BodyStatusForm
+from matcher.web.auth.guards import admin_required
 
 
 @bp.route("/bodies", methods=["GET", "POST"])

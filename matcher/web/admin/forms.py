@@ -3,11 +3,11 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from matcher.audit_time import standard_label
-from matcher.complexity import MAPPED_STANDARDS
-from matcher.forms import SafeForm, choice_list, strip_filter
+from matcher.iso.audit_time import standard_label
+from matcher.iso.reference import iaf_sectors
 from matcher.models import ProviderStatus
-from matcher.reference import iaf_sectors
+from matcher.quotes.complexity import MAPPED_STANDARDS
+from matcher.web.forms import SafeForm, choice_list, strip_filter
 
 DECISION_LABELS = {
     "verify": "Verify",

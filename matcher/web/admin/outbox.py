@@ -2,12 +2,12 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from matcher.admin import bp, queries
-from matcher.admin.forms import EmptyForm
-from matcher.auth.guards import admin_required
-from matcher.bounds import page_arg
 from matcher.db import get_session
 from matcher.dispatch import enqueue_outbox_rows
+from matcher.web.admin import bp, queries
+from matcher.web.admin.forms import EmptyForm
+from matcher.web.auth.guards import admin_required
+from matcher.web.bounds import page_arg
 
 
 @bp.get("/mail")

@@ -2,6 +2,8 @@
 
 from sqlmodel import Session, case, col, func, or_, select
 
+from matcher.businesses.retention import MAIL_PURGED
+from matcher.businesses.state import lock_request
 from matcher.models import (
     AccreditationBody,
     EvidenceFile,
@@ -15,8 +17,6 @@ from matcher.models import (
     ProviderStatus,
     QuoteRequest,
 )
-from matcher.quotes.state import lock_request
-from matcher.retention import MAIL_PURGED
 
 PAGE_SIZE = 50
 RESEND_PURGED = (

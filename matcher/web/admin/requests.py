@@ -2,21 +2,22 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from matcher import matching, offers
-from matcher.admin import bp
-from matcher.admin.queries import (
+from matcher import matching
+from matcher.db import get_session
+from matcher.iso.reference import STANDARDS, iaf_sectors
+from matcher.leads import offers
+from matcher.models import QuoteRequest, RequestStatus
+from matcher.web.admin import bp
+from matcher.web.admin.queries import (
     PAGE_SIZE,
     match_runs,
     queue_sizes,
     request_offers,
     request_queue,
 )
-from matcher.auth.guards import admin_required
-from matcher.bounds import page_arg
-from matcher.db import get_session
-from matcher.forms import SafeForm
-from matcher.models import QuoteRequest, RequestStatus
-from matcher.reference import STANDARDS, iaf_sectors
+from matcher.web.auth.guards import admin_required
+from matcher.web.bounds import page_arg
+from matcher.web.forms import SafeForm
 
 QUEUES = {
     "unmatched": ("Unmatched: nobody fits", [RequestStatus.UNMATCHED]),

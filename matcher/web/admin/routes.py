@@ -3,17 +3,21 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import (
-    accreditation,
-    affiliation_lists,
-    change_review,
-    evidence,
-    provider_audit,
-    provider_decisions,
-    providers,
+from matcher.db import get_session
+from matcher.iso.reference import STANDARDS, countries, iaf_sectors
+from matcher.models import (
+    AccreditationBody,
+    OutboxStatus,
+    Provider,
+    utcnow,
 )
-from matcher.admin import bp, queries
-from matcher.admin.forms import (
+from matcher.providers import accreditation, affiliation_lists, audit_log, evidence
+from matcher.providers import profiles as providers
+from matcher.providers.evidence import EVIDENCE_KINDS
+from matcher.vetting import change_review
+from matcher.vetting import decisions as provider_decisions
+from matcher.web.admin import bp, queries
+from matcher.web.admin.forms import (
     DECISION_LABELS,
     ChangesForm,
     DecisionForm,
@@ -21,18 +25,9 @@ from matcher.admin.forms import (
     ProviderFilterForm,
     RemoveAffiliationForm,
 )
-from matcher.auth.guards import admin_required
-from matcher.bounds import page_arg
-from matcher.db import get_session
-from matcher.evidence import EVIDENCE_KINDS
-from matcher.forms import choice_list
-from matcher.models import (
-    AccreditationBody,
-    OutboxStatus,
-    Provider,
-    utcnow,
-)
-from matcher.reference import STANDARDS, countries, iaf_sectors
+from matcher.web.auth.guards import admin_required
+from matcher.web.bounds import page_arg
+from matcher.web.forms import choice_list
 
 
 @bp.get("/")
@@ -98,7 +93,7 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         body_usable=accreditation.body_is_usable(body),
         pending_body=pending_body,
         warnings=accreditation.expiry_warnings(provider, today=utcnow().date()),
-        trail=provider_audit.audit_trail(session, provider),
+        trail=audit_log.audit_trail(session, provider),
         actions=_allowed_actions(provider),
         decision_form=decision_form or DecisionForm(),
         remove_affiliation_form=RemoveAffiliationForm(formdata=None),

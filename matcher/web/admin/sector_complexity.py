@@ -3,13 +3,13 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from matcher import complexity
-from matcher.admin import bp
-from matcher.admin.forms import ClearComplexityForm, ComplexityForm
-from matcher.audit_time import standard_label
-from matcher.auth.guards import admin_required
 from matcher.db import get_session
-from matcher.reference import iaf_sectors
+from matcher.iso.audit_time import standard_label
+from matcher.iso.reference import iaf_sectors
+from matcher.quotes import complexity
+from matcher.web.admin import bp
+from matcher.web.admin.forms import ClearComplexityForm, ComplexityForm
+from matcher.web.auth.guards import admin_required
 
 
 @bp.route("/complexity", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 Such a request stays `matched` and no job will move it again: only an admin can, by widening
 the market and re-running matching. Usually the last matching run found no one else (and the
-business was told, matcher/rematch_mail.py); the queue says so only when that run recorded it,
+business was told, matcher/leads/rematch_mail.py); the queue says so only when that run recorded it,
 since a re-match can also be missing, e.g. its job lost while Redis was down.
 """
 
@@ -13,12 +13,9 @@ from flask import render_template
 from sqlalchemy import exists
 from sqlmodel import Session, and_, col, func, or_, select
 
-from matcher.admin import bp
-from matcher.admin.queries import PAGE_SIZE, queue_sizes
-from matcher.admin.requests import QUEUES
-from matcher.auth.guards import admin_required
-from matcher.bounds import page_arg
+from matcher.businesses.state import FIRM_OR_ACCEPTED
 from matcher.db import get_session
+from matcher.iso.reference import STANDARDS
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
     LeadOffer,
@@ -30,8 +27,11 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
-from matcher.quotes.state import FIRM_OR_ACCEPTED
-from matcher.reference import STANDARDS
+from matcher.web.admin import bp
+from matcher.web.admin.queries import PAGE_SIZE, queue_sizes
+from matcher.web.admin.requests import QUEUES
+from matcher.web.auth.guards import admin_required
+from matcher.web.bounds import page_arg
 
 STALLED_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED)
 # A firm quote the business still has to decide on (FIRM_OR_ACCEPTED) means it is not stuck.

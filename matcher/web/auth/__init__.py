@@ -11,9 +11,9 @@ def init_login(app: Flask) -> None:
     """Bind Flask-Login and tell it how to load a user from the session."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    from matcher.auth import sessions
+    from matcher.web.auth import sessions
 
     login_manager.user_loader(sessions.load_user)
 
 
-from matcher.auth import routes, two_factor_routes  # noqa: E402,F401
+from matcher.web.auth import routes, two_factor_routes  # noqa: E402,F401

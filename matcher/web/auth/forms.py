@@ -3,9 +3,9 @@
 from wtforms import EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from matcher.forms import SafeForm, email_field, strip_filter
-from matcher.passwords import MAX_LENGTH, password_problem
-from matcher.two_factor import normalise_code
+from matcher.accounts.passwords import MAX_LENGTH, password_problem
+from matcher.accounts.two_factor import normalise_code
+from matcher.web.forms import SafeForm, email_field, strip_filter
 
 
 class LoginForm(SafeForm):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user, login_required
 
-from matcher import two_factor
+from matcher.accounts import two_factor
 from matcher.db import get_session
 from matcher.models import Provider, ProviderStatus, Role
 

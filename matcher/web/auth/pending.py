@@ -6,8 +6,8 @@ import time
 from flask import session as cookie
 from sqlmodel import Session
 
-from matcher import two_factor
-from matcher.accounts import password_fingerprint
+from matcher.accounts import two_factor
+from matcher.accounts.users import password_fingerprint
 from matcher.models import User
 
 LOGIN_KEY = "two_factor_login"

@@ -1,4 +1,4 @@
-"""Login, logout and password reset: thin views over matcher.accounts."""
+"""Login, logout and password reset: thin views over matcher.accounts.users."""
 
 import hashlib
 import hmac
@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from matcher import accounts, two_factor
-from matcher.auth import bp, pending
-from matcher.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from matcher.accounts import two_factor, users
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.models import Role
+from matcher.web.auth import bp, pending
+from matcher.web.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 
 ACCOUNT_LIMITED = (
     "Too many sign-in attempts for this account in a short time. Please wait a while and "
@@ -33,7 +33,7 @@ def account_limit() -> str:
 
 def _submitted_account() -> str:
     """The account a login POST names, as a keyed hash: the limiter logs and stores its key."""
-    email = accounts.normalise_email(request.form.get("email") or "")
+    email = users.normalise_email(request.form.get("email") or "")
     key = current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
     return f"login-account:{digest[:32]}"
@@ -82,7 +82,7 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     session = get_session()
-    user = accounts.authenticate(session, form.email.data, form.password.data)
+    user = users.authenticate(session, form.email.data, form.password.data)
     if user is None:
         # One message for an unknown e-mail and a wrong password: no account probing.
         form.password.errors.append("Wrong e-mail or password.")
@@ -103,7 +103,7 @@ def login():
 def complete_login(user, next_url: str | None):
     """Log the user in (a fresh session nonce) and send them on."""
     session = get_session()
-    accounts.start_session(session, user)
+    users.start_session(session, user)
     session.commit()
     login_user(user)
     if two_factor.required_for(user) and not two_factor.is_enrolled(user):
@@ -116,7 +116,7 @@ def complete_login(user, next_url: str | None):
 def logout():
     if current_user.is_authenticated:
         session = get_session()
-        accounts.end_session(session, current_user)
+        users.end_session(session, current_user)
         session.commit()
     logout_user()
     pending.forget()
@@ -130,7 +130,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         session = get_session()
-        accounts.send_password_reset(session, form.email.data)
+        users.send_password_reset(session, form.email.data)
         session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
     status = 422 if form.is_submitted() else 200
@@ -141,14 +141,14 @@ def reset_request():
 @limiter.limit(login_limit, methods=["POST"])
 def reset_password(token: str):
     session = get_session()
-    user = accounts.user_for_reset_token(session, token)
+    user = users.user_for_reset_token(session, token)
     if user is None:
         return render_template("auth/reset_invalid.html"), 404
-    form = NewPasswordForm(user_inputs=accounts.identity_words(session, user))
+    form = NewPasswordForm(user_inputs=users.identity_words(session, user))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/reset_password.html", form=form, user=user), status
-    accounts.set_password(session, user, form.password.data)
+    users.set_password(session, user, form.password.data)
     session.commit()
     logout_user()
     flash("Your password is set. Please log in.", "success")

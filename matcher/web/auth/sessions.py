@@ -1,6 +1,6 @@
 """Load the logged-in user from the session cookie's "<id>:<nonce>" identity."""
 
-from matcher.accounts import user_for_session_id
+from matcher.accounts.users import user_for_session_id
 from matcher.db import get_session
 
 

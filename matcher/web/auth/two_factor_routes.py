@@ -3,20 +3,25 @@
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
-from matcher import accounts, two_factor
-from matcher.auth import bp, pending
-from matcher.auth.forms import DisableTwoFactorForm, TwoFactorCodeForm
-from matcher.auth.routes import (
+from matcher.accounts import two_factor, users
+from matcher.accounts.passwords import verify_password
+from matcher.accounts.two_factor_lockout import (
+    CodeCheck,
+    check_code,
+    locked_until,
+    secret_unreadable,
+)
+from matcher.db import get_session
+from matcher.extensions import limiter
+from matcher.web.auth import bp, pending
+from matcher.web.auth.forms import DisableTwoFactorForm, TwoFactorCodeForm
+from matcher.web.auth.routes import (
     ACCOUNT_LIMITED,
     account_limit,
     complete_login,
     home_for,
     login_limit,
 )
-from matcher.db import get_session
-from matcher.extensions import limiter
-from matcher.passwords import verify_password
-from matcher.two_factor_lockout import CodeCheck, check_code, locked_until, secret_unreadable
 
 WRONG_CODE = "That code is not right, or it was used already. Enter the code your app shows now."
 UNREADABLE = (
@@ -97,7 +102,7 @@ def two_factor_setup():
         session = get_session()
         if two_factor.enable(session, user, secret, form.code.data):
             # A new nonce: sessions opened elsewhere with the password alone end here.
-            accounts.end_session(session, user)
+            users.end_session(session, user)
             session.commit()
             login_user(user)
             pending.forget()

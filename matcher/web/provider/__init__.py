@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 
-from matcher.provider import account, affiliations, joining, leads, profile  # noqa: E402,F401
+from matcher.web.provider import account, affiliations, joining, leads, profile  # noqa: E402,F401

@@ -2,18 +2,18 @@
 
 from flask import flash, redirect, render_template, url_for
 
-from matcher import evidence
-from matcher.auth.guards import current_provider, provider_account_required
 from matcher.db import get_session
-from matcher.evidence import EVIDENCE_KINDS, store_evidence
 from matcher.models import Provider, ProviderStatus
-from matcher.provider import bp
-from matcher.provider.evidence_forms import EvidenceForm
+from matcher.providers import evidence
+from matcher.providers.evidence import EVIDENCE_KINDS, store_evidence
+from matcher.web.auth.guards import current_provider, provider_account_required
+from matcher.web.provider import bp
+from matcher.web.provider.evidence_forms import EvidenceForm
 
 
 def evidence_list(provider: Provider) -> list[tuple]:
     """The provider's evidence files, newest first, each with its kind's label."""
-    from matcher.admin.queries import evidence_of
+    from matcher.web.admin.queries import evidence_of
 
     return [(e, EVIDENCE_KINDS.get(e.kind, e.kind)) for e in evidence_of(get_session(), provider)]
 

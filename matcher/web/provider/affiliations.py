@@ -3,13 +3,13 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from matcher import affiliation_lists, affiliations
-from matcher.affiliations import Declared
-from matcher.auth.guards import current_provider, provider_required
 from matcher.db import get_session
-from matcher.forms import SafeForm
-from matcher.provider import bp
-from matcher.provider.profile_forms import AffiliationForm
+from matcher.providers import affiliation_lists, affiliations
+from matcher.providers.affiliations import Declared
+from matcher.web.auth.guards import current_provider, provider_required
+from matcher.web.forms import SafeForm
+from matcher.web.provider import bp
+from matcher.web.provider.profile_forms import AffiliationForm
 
 BACK = "provider.profile"
 

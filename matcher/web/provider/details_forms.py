@@ -16,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from matcher import reference
-from matcher.forms import SafeForm, choice_list, phone_validator, strip_filter
+from matcher.iso import reference
 from matcher.models import ProviderKind, TravelPolicy
-from matcher.provider.price_list_forms import finite
+from matcher.web.forms import SafeForm, choice_list, phone_validator, strip_filter
+from matcher.web.provider.price_list_forms import finite
 
 TRAVEL_CHOICES = [
     ("", "Not stated"),

@@ -4,8 +4,8 @@ from flask import current_app
 from flask_wtf.file import FileField
 from wtforms import SelectField, ValidationError
 
-from matcher.evidence import EVIDENCE_KINDS, sniff
-from matcher.forms import SafeForm, choice_list
+from matcher.providers.evidence import EVIDENCE_KINDS, sniff
+from matcher.web.forms import SafeForm, choice_list
 
 
 def checked_upload(form, field):

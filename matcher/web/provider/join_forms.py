@@ -4,11 +4,11 @@ from flask_wtf.file import FileField
 from wtforms import DateField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from matcher.auth.forms import strong_password
-from matcher.forms import choice_list, email_field, strip_filter
 from matcher.models import ProviderKind
-from matcher.provider.details_forms import ProviderDetailsForm, not_in_past
-from matcher.provider.evidence_forms import checked_upload
+from matcher.web.auth.forms import strong_password
+from matcher.web.forms import choice_list, email_field, strip_filter
+from matcher.web.provider.details_forms import ProviderDetailsForm, not_in_past
+from matcher.web.provider.evidence_forms import checked_upload
 
 KINDS = [
     (ProviderKind.CONSULTANT.value, "Consultant: we help businesses get ready for certification"),

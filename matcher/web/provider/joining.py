@@ -2,14 +2,19 @@
 
 from flask import flash, redirect, render_template, url_for
 
-from matcher import accounts
-from matcher.auth.routes import login_limit
+from matcher.accounts import users
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.models import ProviderKind
-from matcher.provider import bp
-from matcher.provider.join_forms import JoinForm
-from matcher.provider.profile_values import body_choices, coverage, provider_fields, qualification
+from matcher.web.auth.routes import login_limit
+from matcher.web.provider import bp
+from matcher.web.provider.join_forms import JoinForm
+from matcher.web.provider.profile_values import (
+    body_choices,
+    coverage,
+    provider_fields,
+    qualification,
+)
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -26,7 +31,7 @@ def join():
     if upload is not None:
         kind = "accreditation_certificate" if is_cb else "insurance"
         evidence = (kind, upload.filename, upload.stream)
-    accounts.join_provider(
+    users.join_provider(
         session,
         email=form.email.data,
         password=form.password.data,
@@ -48,7 +53,7 @@ def join_sent():
 @bp.get("/join/confirm/<token>")
 def confirm(token: str):
     session = get_session()
-    user = accounts.confirm_email(session, token)
+    user = users.confirm_email(session, token)
     if user is None:
         return render_template("provider/confirm_invalid.html"), 404
     session.commit()

@@ -1,6 +1,6 @@
 """The provider's answers to a lead: decline with a reason, or a quote by kind.
 
-Figures are text fields checked by matcher.quote_math (days in halves, non-negative money,
+Figures are text fields checked by matcher.quotes.quote_math (days in halves, non-negative money,
 sane ranges), so "1,5" or "-3" get a plain message next to the field, never a 500.
 """
 
@@ -16,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from matcher.forms import SafeForm, choice_list, strip_filter
-from matcher.quote_math import FEE_TYPES, TRAVEL_CHOICES
 from matcher.quotes.answers import DECLINE_REASONS
 from matcher.quotes.figures import validate_figures
+from matcher.quotes.quote_math import FEE_TYPES, TRAVEL_CHOICES
+from matcher.web.forms import SafeForm, choice_list, strip_filter
 
 TEXT_MAX = 4000
 TRAVEL_LABELS = {

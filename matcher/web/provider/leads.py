@@ -8,18 +8,18 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from matcher import lifecycle
-from matcher.audit_time import format_days
-from matcher.auth.guards import current_provider, provider_required
-from matcher.briefs import build_brief
+from matcher.businesses.briefs import build_brief
+from matcher.businesses.state import OPEN_FOR_QUOTES, offer_for_provider, quote_for_offer
 from matcher.db import get_session
+from matcher.iso.audit_time import format_days
+from matcher.leads import lifecycle
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, QuoteStatus, utcnow
-from matcher.provider import bp
-from matcher.provider.lead_forms import DeclineForm, quote_form_for
 from matcher.quotes import answers
 from matcher.quotes.errors import InvalidFigures, NotFound, QuoteError
 from matcher.quotes.figures import days_check, total_of
-from matcher.quotes.state import OPEN_FOR_QUOTES, offer_for_provider, quote_for_offer
+from matcher.web.auth.guards import current_provider, provider_required
+from matcher.web.provider import bp
+from matcher.web.provider.lead_forms import DeclineForm, quote_form_for
 
 DEFAULT_VALIDITY = timedelta(days=30)
 DAY_FIELDS = ("stage1_days", "stage2_days", "surveillance_days", "recertification_days", "days")

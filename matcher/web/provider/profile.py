@@ -3,16 +3,18 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from matcher import affiliation_lists, profile_edits, providers
-from matcher.auth.guards import current_provider, provider_required
 from matcher.db import get_session
+from matcher.iso.reference import STANDARDS
 from matcher.models import ProviderKind
-from matcher.provider import bp
-from matcher.provider.account import evidence_list
-from matcher.provider.affiliations import AnswerForm
-from matcher.provider.evidence_forms import EvidenceForm
-from matcher.provider.profile_forms import AffiliationForm, ProfileForm
-from matcher.provider.profile_values import (
+from matcher.providers import affiliation_lists, profile_edits, profiles
+from matcher.providers.reviewed_changes import REVIEWED_FIELDS, what_changes
+from matcher.web.auth.guards import current_provider, provider_required
+from matcher.web.provider import bp
+from matcher.web.provider.account import evidence_list
+from matcher.web.provider.affiliations import AnswerForm
+from matcher.web.provider.evidence_forms import EvidenceForm
+from matcher.web.provider.profile_forms import AffiliationForm, ProfileForm
+from matcher.web.provider.profile_values import (
     body_choices,
     coverage,
     fill_bands,
@@ -20,9 +22,7 @@ from matcher.provider.profile_values import (
     fill_qualifications,
     provider_fields,
 )
-from matcher.provider.qualification_forms import qualification_values
-from matcher.reference import STANDARDS
-from matcher.reviewed_changes import REVIEWED_FIELDS, what_changes
+from matcher.web.provider.qualification_forms import qualification_values
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -33,9 +33,9 @@ def profile():
     is_cb = provider.kind == ProviderKind.CERTIFICATION_BODY
     form = ProfileForm(kind=provider.kind, bodies=body_choices(session))
     if not form.is_submitted():
-        fill_profile_form(form, provider, providers.coverage(session, provider))
+        fill_profile_form(form, provider, profiles.coverage(session, provider))
         if not is_cb:
-            fill_bands(form, providers.packages_of(session, provider))
+            fill_bands(form, profiles.packages_of(session, provider))
             fill_qualifications(form, profile_edits.qualification_rows(session, provider))
     elif form.validate_on_submit():
         fields = provider_fields(form, is_cb)

@@ -3,16 +3,16 @@
 from wtforms import FieldList, FormField, IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from matcher.bands import MAX_BANDS
-from matcher.forms import SafeForm, choice_list, email_field
-from matcher.provider.details_forms import ProviderDetailsForm
-from matcher.provider.price_list_forms import (
+from matcher.iso.bands import MAX_BANDS
+from matcher.web.forms import SafeForm, choice_list, email_field
+from matcher.web.provider.details_forms import ProviderDetailsForm
+from matcher.web.provider.price_list_forms import (
     PACKAGE_PRICING,
     PackageBandForm,
     blank_band,
     check_bands,
 )
-from matcher.provider.qualification_forms import (
+from matcher.web.provider.qualification_forms import (
     MAX_QUALIFICATIONS,
     QualificationForm,
     check_qualifications,

@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from matcher.accreditation import all_bodies, body_is_usable, seed_if_empty
 from matcher.models import ConsultantPackage, Provider, TravelPolicy
-from matcher.provider.profile_forms import ProfileForm
+from matcher.providers.accreditation import all_bodies, body_is_usable, seed_if_empty
+from matcher.web.provider.profile_forms import ProfileForm
 
 PROFILE_FIELDS = (
     "name",

@@ -3,7 +3,7 @@
 from wtforms import DateField, Form, StringField
 from wtforms.validators import Length, Optional
 
-from matcher.forms import strip_filter
+from matcher.web.forms import strip_filter
 
 MAX_QUALIFICATIONS = 3
 

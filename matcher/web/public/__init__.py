@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from matcher.public import actions, routes  # noqa: E402,F401
+from matcher.web.public import actions, routes  # noqa: E402,F401

@@ -8,13 +8,13 @@ from flask import abort, flash, redirect, url_for
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from matcher import comparison, quote_requests
+from matcher.businesses import quote_requests
 from matcher.db import get_session
-from matcher.forms import SafeForm, choice_list, strip_filter
 from matcher.models import utcnow
-from matcher.public import bp
-from matcher.quotes import decisions
+from matcher.quotes import comparison, decisions
 from matcher.quotes.errors import NotFound, QuoteError
+from matcher.web.forms import SafeForm, choice_list, strip_filter
+from matcher.web.public import bp
 
 
 class ActionForm(SafeForm):
@@ -42,7 +42,7 @@ def page_context(session, quote_request) -> dict:
 
 
 def _act(token: str, action, success: str, form_class=ActionForm, **fields):
-    from matcher.public.routes import missing_request_page, render_request_page
+    from matcher.web.public.routes import missing_request_page, render_request_page
 
     session = get_session()
     quote_request = quote_requests.find_by_token(session, token)

@@ -18,8 +18,8 @@ from wtforms.validators import (
     Optional,
 )
 
-from matcher import reference
-from matcher.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
+from matcher.iso import reference
+from matcher.web.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
 
 
 class MultiCheckboxField(SelectMultipleField):

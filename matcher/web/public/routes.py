@@ -2,13 +2,20 @@
 
 from flask import abort, current_app, redirect, render_template, url_for
 
-from matcher import invitations, quote_requests, retention
+from matcher.businesses import quote_requests, retention
+from matcher.businesses.quote_requests import RequestDetails
 from matcher.db import get_session
 from matcher.extensions import limiter
-from matcher.public import actions, bp
-from matcher.public.forms import ConfirmForm, QuoteRequestForm, ResendLinksForm
-from matcher.quote_requests import RequestDetails
-from matcher.reference import CERTIFICATION_STATUSES, SERVICES, STANDARDS, TIMELINES, iaf_sectors
+from matcher.iso.reference import (
+    CERTIFICATION_STATUSES,
+    SERVICES,
+    STANDARDS,
+    TIMELINES,
+    iaf_sectors,
+)
+from matcher.leads import invitations
+from matcher.web.public import actions, bp
+from matcher.web.public.forms import ConfirmForm, QuoteRequestForm, ResendLinksForm
 
 
 @bp.get("/")
