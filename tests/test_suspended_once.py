@@ -17,10 +17,10 @@ from matcher.models import (
     ProviderStatus,
     utcnow,
 )
-from matcher.providers.accreditation import suspend_expired
 from matcher.quotes import withdrawal as suspension
 from matcher.vetting import body_recognition, change_review, decisions
 from matcher.vetting.decisions import DecisionError
+from matcher.vetting.expiry import suspend_expired
 from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.lead_helpers import (
     act,

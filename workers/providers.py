@@ -2,7 +2,8 @@
 
 from matcher.db import transaction
 from matcher.models import utcnow
-from matcher.providers.accreditation import suspend_expired, warn_expiring
+from matcher.providers.accreditation import warn_expiring
+from matcher.vetting.expiry import suspend_expired
 from workers.runtime import with_app_context
 
 DAILY_AT = "15 5 * * *"  # 05:15 UTC, before the working day in Europe

@@ -1,1 +1,4 @@
-"""TODO"""
+"""Logins: users, passwords, sessions, single-use mail links and two-factor sign-in.
+
+May import the ground floor only (models, outbox, links).
+"""

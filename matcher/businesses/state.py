@@ -1,8 +1,15 @@
-"""What a transition decides on: the request locked, and its offers, quotes and rating re-read."""
+"""What a transition decides on: the request locked, its offers, quotes and rating re-read.
+
+And the re-match a freed slot queues: every package that frees a slot (a decline, an expiry,
+a suspension) asks for it here, through the outbox, without importing the matcher.
+"""
+
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from matcher.models import LeadOffer, Quote, QuoteRequest, QuoteStatus, Rating, RequestStatus
+from matcher.outbox import queue_job
 
 # A request takes quotes and decisions in these states.
 OPEN_FOR_QUOTES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
@@ -59,3 +66,24 @@ def accepted_quote(session: Session, request_id: int) -> Quote | None:
 def rating_for(session: Session, request_id: int) -> Rating | None:
     """The business's rating for a request, if it gave one."""
     return fresh(session, select(Rating).where(Rating.request_id == request_id)).first()
+
+
+def queue_rematch(
+    session: Session, quote_request: QuoteRequest, trigger: str, *, freed: LeadOffer, now: datetime
+) -> None:
+    """Queue the job that re-matches the slot `freed` gave back, to run once this commits.
+
+    Never in the transaction that freed it: that one holds the freed offer's provider row
+    (its track record, or a suspension's lock), and a re-match locks the providers it picks.
+    Two declines whose re-matches picked each other's provider would wait on each other.
+    """
+    if quote_request.status not in OPEN_FOR_QUOTES or quote_request.purged_at is not None:
+        return
+    queue_job(
+        session,
+        func="rematch_request",
+        # `now` dates the run no earlier than the decline or expiry that freed the slot.
+        args=[quote_request.id, trigger, now.isoformat()],
+        # An offer frees its slot once, so its id names this piece of work for good.
+        dedupe_key=f"rematch:{quote_request.id}:{trigger}:{freed.id}",
+    )

@@ -1,8 +1,9 @@
 """A request's candidates: the best few from SQL, scored and selected exactly in Python.
 
-SQL (`matcher.candidates.narrowing`, over the match key) checks the hard filters it can and orders what
-passes by an upper bound of the score (`matcher.candidates.score_bound`), handing over only the best few
-of each kind with their 30-day offer counts. Python applies the rest (capacity, history,
+SQL (`matcher.candidates.narrowing`, over the match key) checks the hard filters it can and
+orders what passes by an upper bound of the score (`matcher.candidates.score_bound`), handing
+over only the best few of each kind with their 30-day offer counts. Python applies the rest
+(capacity, history,
 impartiality), scores exactly with `matcher.matching`, and keeps the head no unfetched
 provider could reach; the facts handed over are trimmed to the request (its standards, sector
 and country), and `matching` re-checks every rule.

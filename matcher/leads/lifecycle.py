@@ -14,8 +14,7 @@ from sqlmodel import Session, col, select
 
 from matcher import links
 from matcher.businesses.briefs import Brief, build_brief
-from matcher.businesses.state import OPEN_FOR_QUOTES, lock_request
-from matcher.leads import offers
+from matcher.businesses.state import OPEN_FOR_QUOTES, lock_request, queue_rematch
 from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, RequestStatus
 from matcher.outbox import queue_mail
 from matcher.providers import track_record
@@ -84,7 +83,7 @@ def expire_request_offers(session: Session, request_id: int, *, now: datetime) -
             provider_id=provider.id,
         )
     if expired:
-        offers.queue_rematch(session, quote_request, "expiry", freed=expired[0], now=now)
+        queue_rematch(session, quote_request, "expiry", freed=expired[0], now=now)
     return [offer.id for offer in expired]
 
 

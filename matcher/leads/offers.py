@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select, update
 
 from matcher import links, matching
 from matcher.businesses.briefs import build_brief
-from matcher.businesses.state import firm_quotes, lock_request
+from matcher.businesses.state import OPEN_FOR_QUOTES, firm_quotes, lock_request
 from matcher.candidates.narrowing import count_removed
 from matcher.candidates.search import count_eligible, match_candidates, request_facts
 from matcher.leads.rematch_mail import quote_lines, tell_business_of_rematch
@@ -28,13 +28,12 @@ from matcher.models import (
     RequestStatus,
     utcnow,
 )
-from matcher.outbox import queue_job, queue_mail
+from matcher.outbox import queue_mail
 from matcher.providers.vouching import still_vouched
 from matcher.quotes.indicative import write_indicative_quotes
 
 # A declined, expired or cancelled offer frees its slot; any other offer holds one.
 FREED_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.CANCELLED)
-MATCHABLE_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
 FIRM_QUOTES_ENOUGH = 3
 EXPLAINED_CANDIDATES = 30
 
@@ -70,7 +69,7 @@ def rematch_request(
     quotes are in.
     """
     quote_request = lock_request(session, request_id)
-    if quote_request is None or quote_request.status not in MATCHABLE_STATUSES:
+    if quote_request is None or quote_request.status not in OPEN_FOR_QUOTES:
         return MatchOutcome()
     if (
         quote_request.purged_at is not None
@@ -78,27 +77,6 @@ def rematch_request(
     ):
         return MatchOutcome()
     return _run(session, quote_request, trigger, now or utcnow())
-
-
-def queue_rematch(
-    session: Session, quote_request: QuoteRequest, trigger: str, *, freed: LeadOffer, now: datetime
-) -> None:
-    """Queue the job that re-matches the slot `freed` gave back, to run once this commits.
-
-    Never in the transaction that freed it: that one holds the freed offer's provider row
-    (its track record, or a suspension's lock), and a re-match locks the providers it picks.
-    Two declines whose re-matches picked each other's provider would wait on each other.
-    """
-    if quote_request.status not in MATCHABLE_STATUSES or quote_request.purged_at is not None:
-        return
-    queue_job(
-        session,
-        func="rematch_request",
-        # `now` dates the run no earlier than the decline or expiry that freed the slot.
-        args=[quote_request.id, trigger, now.isoformat()],
-        # An offer frees its slot once, so its id names this piece of work for good.
-        dedupe_key=f"rematch:{quote_request.id}:{trigger}:{freed.id}",
-    )
 
 
 def offer_history(session: Session, request_id: int) -> OfferHistory:

@@ -31,8 +31,9 @@ class User(SQLModel, table=True):
     # (matcher/accounts/two_factor.py), and the last accepted time step, so no code works twice.
     totp_secret: str | None = Field(default=None, max_length=255)
     totp_last_step: int | None = Field(default=None)
-    # Wrong codes in a row and the time the code step opens again (matcher/accounts/two_factor_lockout.py):
-    # in the database, so every web instance and a restart see the same count.
+    # Wrong codes in a row and the time the code step opens again
+    # (matcher/accounts/two_factor_lockout.py): in the database, so every web instance and a restart
+    # see the same count.
     totp_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     totp_locked_until: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()

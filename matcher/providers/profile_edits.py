@@ -10,8 +10,8 @@ The rule, and why:
   once, since a CB that lost a sector must stop getting leads for it today.
 - A verified consultant's qualifications sit under the business's "Verified by CertMatch"
   badge: a new or changed one waits for an admin the same way, a removed one goes at once
-  (matcher/providers/qualification_review.py). Before verification the whole application is reviewed,
-  so edits count at once.
+  (matcher/providers/qualification_review.py). Before verification the whole application is
+  reviewed, so edits count at once.
 - A verified provider's new name waits for an admin as well: businesses keep seeing the
   name that was checked, and a rename could pass one provider off as another.
 - A submission supersedes the one waiting: sending the live values back withdraws it.

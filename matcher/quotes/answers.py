@@ -11,9 +11,9 @@ from matcher.businesses.state import (
     fresh,
     lock_request,
     offer_for_provider,
+    queue_rematch,
     quote_for_offer,
 )
-from matcher.leads import offers
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -27,8 +27,7 @@ from matcher.models import (
 from matcher.outbox import queue_mail
 from matcher.providers import track_record
 from matcher.providers.vouching import BODY_NOT_RECOGNISED, PROVIDER_SUSPENDED
-from matcher.quotes import quote_math
-from matcher.quotes import withdrawal as suspension
+from matcher.quotes import quote_math, withdrawal
 from matcher.quotes.errors import InvalidFigures, NotFound, ProviderGone, QuoteError, long_date
 from matcher.quotes.figures import (
     CB_FIELDS,
@@ -117,9 +116,9 @@ def submit_quote(
     quote_request, offer = _locked_offer(session, offer_id, provider_id)
     _check_can_answer(quote_request, offer, now)
     # A late lead, still waiting for the suspension's follow-up job, must not become a quote.
-    because = suspension.no_longer_vouched(session, provider_id, today=now.date())
+    because = withdrawal.no_longer_vouched(session, provider_id, today=now.date())
     if because is not None:
-        suspension.take_back_lead(session, quote_request, offer, because=because, now=now)
+        withdrawal.take_back_lead(session, quote_request, offer, because=because, now=now)
         raise ProviderGone(WITHDRAWN_FROM_YOU[because], because)
     provider = session.get(Provider, provider_id)
     errors = validate_figures(provider.kind, figures, today=now.date())
@@ -197,5 +196,5 @@ def decline_offer(
     session.add(offer)
     session.flush()
     track_record.refresh_response_record(session, provider_id)
-    offers.queue_rematch(session, quote_request, "decline", freed=offer, now=now)
+    queue_rematch(session, quote_request, "decline", freed=offer, now=now)
     return offer

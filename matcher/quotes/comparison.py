@@ -158,8 +158,8 @@ def verification_badge(session: Session, provider: Provider) -> list[str]:
     """What CertMatch checked: a CB's accreditation, a consultant's qualifications.
 
     Only checked facts belong here: a verified consultant's new qualifications wait in
-    `pending_changes` until an admin approves them (matcher/providers/qualification_review.py), so the
-    qualification rows read below are the approved ones.
+    `pending_changes` until an admin approves them (matcher/providers/qualification_review.py),
+    so the qualification rows read below are the approved ones.
     """
     from matcher.models import AccreditationBody
     from matcher.providers.profiles import qualifications

@@ -140,7 +140,8 @@ def withdraw_request(session: Session, *, request_id: int, now: datetime) -> Quo
 
     A request never confirmed may be withdrawn too (it is the business's "not me, not any
     more"): no provider heard of it, so nobody is told, a later confirm is refused, and its
-    data is purged on the unconfirmed schedule, counted from the form (matcher/businesses/retention.py).
+    data is purged on the unconfirmed schedule, counted from the form
+    (matcher/businesses/retention.py).
     """
     quote_request = lock_request(session, request_id)
     if quote_request is None:

@@ -25,8 +25,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from matcher import links
-from matcher.businesses.state import fresh, lock_request, quote_for_offer
-from matcher.leads.offers import queue_rematch
+from matcher.businesses.state import fresh, lock_request, queue_rematch, quote_for_offer
 from matcher.models import (
     LeadOffer,
     OfferStatus,

@@ -6,6 +6,7 @@ from matcher.accounts import users
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.models import ProviderKind
+from matcher.providers.joining import join_provider
 from matcher.web.auth.routes import login_limit
 from matcher.web.provider import bp
 from matcher.web.provider.join_forms import JoinForm
@@ -31,7 +32,7 @@ def join():
     if upload is not None:
         kind = "accreditation_certificate" if is_cb else "insurance"
         evidence = (kind, upload.filename, upload.stream)
-    users.join_provider(
+    join_provider(
         session,
         email=form.email.data,
         password=form.password.data,
