@@ -18,7 +18,7 @@ class BurstWorker(SimpleWorker):
 
 
 def drain(app: Flask) -> None:
-    """Run every queued job to completion in this process, as conftest's `jobs` does."""
+    """Run every queued job to completion in this process (conftest's `jobs` calls this)."""
     with app.app_context():
         queues = [get_queue(name) for name in app.config["QUEUE_NAMES"]]
         BurstWorker(queues, connection=get_redis()).work(burst=True)

@@ -219,13 +219,9 @@ def db(app):
 
 def run_jobs(app) -> None:
     """Run every queued job to completion in this process (RQ's SimpleWorker, burst mode)."""
-    from rq import SimpleWorker
+    from tests.burst_worker import drain
 
-    from matcher.queue import get_queue, get_redis
-
-    with app.app_context():
-        queues = [get_queue(name) for name in app.config["QUEUE_NAMES"]]
-        SimpleWorker(queues, connection=get_redis()).work(burst=True)
+    drain(app)
 
 
 @pytest.fixture
