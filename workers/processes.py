@@ -17,9 +17,11 @@ from workers.schedule import periodic_jobs
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30
-# RQ's clean-up of jobs whose worker died (their heartbeat lapsed, at most 90 s after the death)
-# runs this often instead of every 10 minutes, so abandoned work is back on a queue soon.
-WORKER_MAINTENANCE_SECONDS = 60
+# A worker that dies mid-job leaves the job `started`. RQ sees it abandoned once the job's
+# heartbeat lapses (this interval + 60 s after the last beat) and its clean-up, run this often
+# instead of every 10 minutes, moves it to `failed`; the outbox sweeper then queues it again.
+WORKER_HEARTBEAT_SECONDS = 10
+WORKER_MAINTENANCE_SECONDS = 30
 
 # Only the cron process holding this Redis lock enqueues periodic jobs; any other is a standby.
 CRON_LOCK_KEY = "certmatch:cron:leader"
@@ -62,7 +64,10 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         try:
             queues = [get_queue(name) for name in app.config["QUEUE_NAMES"]]
             worker = Worker(
-                queues, connection=get_redis(), maintenance_interval=WORKER_MAINTENANCE_SECONDS
+                queues,
+                connection=get_redis(),
+                job_monitoring_interval=WORKER_HEARTBEAT_SECONDS,
+                maintenance_interval=WORKER_MAINTENANCE_SECONDS,
             )
             worker.work(burst=burst, logging_level="INFO")
             return
