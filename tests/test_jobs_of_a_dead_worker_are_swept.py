@@ -14,7 +14,7 @@ from matcher.outbox import queue_job
 from matcher.queue import get_redis
 from tests.burst_worker import drain
 from tests.factories import request_form
-from tests.web import submit
+from tests.page_helpers import submit
 from workers.mail import SENDING
 from workers.outbox import sweep_outbox
 

@@ -12,7 +12,7 @@ from matcher.models import OutboxMessage, OutboxStatus, utcnow
 from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.burst_worker import drain
 from tests.factories import request_form
-from tests.web import csrf_token, submit
+from tests.page_helpers import csrf_token, submit
 from workers import mail as mail_job
 from workers import outbox as outbox_job
 from workers.outbox import sweep_outbox

@@ -8,7 +8,7 @@ from sqlmodel import select, update
 
 from matcher.models import OutboxMessage, utcnow
 from tests.factories import request_form
-from tests.web import submit
+from tests.page_helpers import submit
 from workers import mail as mail_job
 from workers.mail import send_mail
 from workers.outbox import sweep_outbox

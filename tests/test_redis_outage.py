@@ -15,7 +15,7 @@ from matcher.embedded_redis import EmbeddedRedis, free_port
 from matcher.links import request_token
 from matcher.models import OutboxJob, OutboxMessage, QuoteRequest
 from tests.factories import request_form
-from tests.web import csrf_token, submit
+from tests.page_helpers import csrf_token, submit
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from matcher.models import OutboxMessage, User, utcnow
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
-from tests.web import field_errors
+from tests.page_helpers import field_errors
 
 NEW_PASSWORD = "quiet glacier lemonade 77"
 

@@ -6,7 +6,7 @@ import redis
 
 from matcher import create_app
 from tests.auth_helpers import ADMIN_PASSWORD, make_admin
-from tests.web import csrf_token
+from tests.page_helpers import csrf_token
 
 VICTIM = "boss@certmatch.example"
 OTHER = "deputy@certmatch.example"

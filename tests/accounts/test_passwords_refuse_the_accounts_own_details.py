@@ -12,10 +12,10 @@ from matcher.accounts.users import reset_token
 from matcher.models import User
 from matcher.providers.importing import parse_rows
 from tests.auth_helpers import make_provider_user
+from tests.page_helpers import field_errors, submit
 from tests.provider_factories import make_provider
-from tests.test_import_providers import COLUMNS, cb_row, certmatch
-from tests.test_provider_join import consultant_form, submit_join
-from tests.web import field_errors, submit
+from tests.providers.test_import_providers import COLUMNS, cb_row, certmatch
+from tests.providers.test_provider_join import consultant_form, submit_join
 
 EMAIL = "ann.smith@acme-consulting.example"
 OWN_DETAILS = ("ann.smith@acme-consulting", "acme-consulting", "annsmithacmeconsulting")

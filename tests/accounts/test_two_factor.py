@@ -23,8 +23,8 @@ from tests.auth_helpers import (
     two_factor_state,
     wrong_code,
 )
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 SETUP = "/account/two-factor"
 STEP = "/login/two-factor"

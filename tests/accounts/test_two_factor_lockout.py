@@ -24,8 +24,8 @@ from tests.auth_helpers import (
     unused_code,
     wrong_code,
 )
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 
 def enrolled_provider(db) -> tuple[str, str]:

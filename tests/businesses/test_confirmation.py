@@ -8,7 +8,7 @@ from sqlmodel import select
 from matcher.models import OutboxJob, QuoteRequest
 from matcher.queue import get_queue
 from tests.factories import make_request, request_form
-from tests.web import csrf_token, request_link, submit
+from tests.page_helpers import csrf_token, request_link, submit
 
 
 def _request(db) -> QuoteRequest:

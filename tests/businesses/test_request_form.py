@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from matcher.models import OutboxMessage, QuoteRequest
 from tests.factories import request_form
-from tests.web import field_errors, request_link, submit
+from tests.page_helpers import field_errors, request_link, submit
 
 
 def _rows(db):

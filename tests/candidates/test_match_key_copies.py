@@ -15,9 +15,9 @@ from matcher.providers import track_record
 from matcher.providers.reviewed_changes import update_profile
 from matcher.vetting.decisions import decide
 from matcher.vetting.expiry import suspend_expired
+from tests.candidates.test_candidates_match_keys import assert_keys_match_a_full_rebuild
 from tests.lead_helpers import act, cb_figures, cbs, matched_request
 from tests.market import confirmed_request, facts_of_a_request, fresh, make_cb, make_consultant
-from tests.test_candidates_match_keys import assert_keys_match_a_full_rebuild
 from workers import lifecycle as cron
 from workers.matching import match_request
 

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from matcher.models import QuoteRequest
 from tests.e2e.journeys import fill_request_form
-from tests.web import request_link
+from tests.page_helpers import request_link
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,7 @@ from tests.factories import make_request
 from tests.faults.checks import sent_twice, unfinished
 from tests.faults.processes import wait_until
 from tests.lead_helpers import cbs, request_path
-from tests.web import csrf_token
+from tests.page_helpers import csrf_token
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 

@@ -22,7 +22,7 @@ from tests.auth_helpers import ADMIN_PASSWORD, login, make_admin
 from tests.factories import request_form
 from tests.faults.processes import wait_until
 from tests.lead_helpers import cbs, request_path
-from tests.web import csrf_token, submit
+from tests.page_helpers import csrf_token, submit
 
 pytestmark = pytest.mark.slow
 

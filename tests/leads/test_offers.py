@@ -25,10 +25,10 @@ from matcher.models import (
 )
 from tests.factories import request_form
 from tests.market import confirmed_request, fresh, make_cb, make_consultant
-from tests.web import request_link, submit
+from tests.page_helpers import request_link, submit
 from workers.matching import match_request
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _offers(db, request_id):

@@ -9,8 +9,8 @@ from sqlmodel import select
 from matcher.models import ConsultantPackage, Provider, ProviderKind
 from matcher.providers.accreditation import find_body
 from tests.auth_helpers import PROVIDER_PASSWORD, csrf_token, login, make_provider_user
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 
 def _client_for(client, db, **provider_fields):

@@ -12,7 +12,7 @@ from matcher.demo.data import DEMO_CSV
 from matcher.iso.bands import BandError, parse_bands
 from matcher.models import ConsultantPackage, Provider, User
 from matcher.providers.importing import parse_rows
-from tests.test_import_providers import (
+from tests.providers.test_import_providers import (
     COLUMNS,
     PASSWORD,
     cb_row,

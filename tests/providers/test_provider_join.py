@@ -15,7 +15,7 @@ from matcher.models import (
     User,
 )
 from tests.auth_helpers import csrf_token, login
-from tests.web import field_errors
+from tests.page_helpers import field_errors
 
 PASSWORD = "violet trombone quarry seventy"
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"

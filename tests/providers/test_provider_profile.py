@@ -15,8 +15,8 @@ from matcher.models import (
 )
 from matcher.providers.accreditation import find_body
 from tests.auth_helpers import PROVIDER_PASSWORD, csrf_token, login, make_provider_user
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 EXECUTABLE = b"\x7fELF\x02\x01\x01" + b"\x00" * 100
 

@@ -19,9 +19,9 @@ from matcher.models import (
 from matcher.providers import profiles as providers
 from matcher.vetting import change_review, decisions
 from tests.factories import make_request
+from tests.page_helpers import field_errors
 from tests.profile_helpers import logged_in, save_profile
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 from workers.matching import match_request
 
 

@@ -17,8 +17,8 @@ from matcher.providers import profile_edits
 from matcher.quotes.comparison import verification_badge
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
 from tests.lead_helpers import act, indicative_quote, login_as, mails, matched_request, request_path
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider, qualification_names, waiting_qualifications
-from tests.web import field_errors
 
 EXPIRES = date.today() + timedelta(days=400)
 CHECKED = {"name": "IRCA lead auditor ISO 9001", "issuer": "CQI/IRCA", "number": "IR-42"}

@@ -30,7 +30,7 @@ from tests.lead_helpers import (
     matched_request,
     request_path,
 )
-from tests.web import LINK, csrf_token
+from tests.page_helpers import LINK, csrf_token
 
 
 def _firm(app, offer, figures, *, now=None):

@@ -18,8 +18,8 @@ from tests.auth_helpers import (
 )
 from tests.lead_helpers import request_path
 from tests.market import confirmed_request, fresh, make_cb
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 from workers.matching import match_request
 
 CHEMICALS = 12  # IAF sector 12: chemicals, chemical products and fibres

@@ -7,7 +7,7 @@ from sqlmodel import select
 from matcher.models import ConsultantPackage, OutboxMessage, Quote, QuoteStatus
 from tests.lead_helpers import form_data, login_as, request_path
 from tests.market import confirmed_request, fresh, make_cb, make_consultant
-from tests.web import csrf_token
+from tests.page_helpers import csrf_token
 from workers.matching import match_request
 
 

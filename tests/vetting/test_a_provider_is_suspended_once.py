@@ -29,13 +29,13 @@ from tests.lead_helpers import (
     matched_request,
 )
 from tests.market import make_body
+from tests.page_helpers import csrf_token
 from tests.provider_factories import make_provider
 from tests.suspension_races import (
     YESTERDAY,
     only_on_postgresql,
     suspend_body_only,
 )
-from tests.web import csrf_token
 
 # ---------------------------------------------------------------- 3. suspended once
 

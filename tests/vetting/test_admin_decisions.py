@@ -5,8 +5,8 @@ from sqlmodel import select
 
 from matcher.models import AuditLog, Provider, ProviderStatus
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 CASES = [
     ("verify", ProviderStatus.PENDING, ProviderStatus.VERIFIED, "verified"),

@@ -37,6 +37,7 @@ from tests.lead_helpers import (
     request_path,
 )
 from tests.market import confirmed_request, make_body, make_consultant
+from tests.page_helpers import csrf_token
 from tests.provider_factories import make_provider
 from tests.suspension_races import (
     only_on_postgresql,
@@ -46,7 +47,6 @@ from tests.suspension_races import (
     set_status_only,
     suspend_body_only,
 )
-from tests.web import csrf_token
 from workers import lifecycle as cron
 
 # ---------------------------------------------------------------- 1. no deal with an unvouched CB

@@ -9,8 +9,8 @@ from sqlmodel import select
 from matcher.models import AccreditationScope, OutboxMessage, OutboxStatus, Provider, ProviderStatus
 from matcher.providers.accreditation import find_body
 from tests.auth_helpers import ADMIN_PASSWORD, csrf_token, login, make_admin
+from tests.page_helpers import field_errors
 from tests.provider_factories import make_provider
-from tests.web import field_errors
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from matcher.quotes import answers
 from tests.auth_helpers import PROVIDER_PASSWORD, login, make_provider_user
 from tests.factories import request_form
 from tests.lead_helpers import act, cb_figures, cbs, matched_request
+from tests.page_helpers import field_errors, submit
 from tests.provider_factories import make_provider
-from tests.test_provider_join import consultant_form, submit_join
-from tests.test_provider_profile import profile_data
-from tests.web import field_errors, submit
+from tests.providers.test_provider_join import consultant_form, submit_join
+from tests.providers.test_provider_profile import profile_data
 
 INJECTION = "Acme\r\nBcc: x@y"
 LINE_BREAKS = "Remove line breaks and control characters."

@@ -6,7 +6,7 @@ from flask import request
 from matcher import create_app
 from matcher.config import ConfigError, load_config
 from tests.auth_helpers import make_admin
-from tests.web import csrf_token
+from tests.page_helpers import csrf_token
 
 PROXY = "10.0.0.2"
 ADDRESS = "boss@certmatch.example"

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 INLINE = re.compile(r"""\sstyle\s*=|<script(?![^>]*\bsrc=)|\son[a-z]+\s*=\s*["']""", re.I)
 
 
