@@ -1,0 +1,23 @@
+"""consultants of the last two years
+
+Placeholder in the chain while the change is written: no schema change yet.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-04 23:50:00.000000
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
