@@ -5,7 +5,7 @@ from datetime import datetime
 from matcher.db import transaction
 from matcher.leads import offers
 from matcher.models import utcnow
-from matcher.quotes import withdrawal as suspension
+from matcher.quotes import withdrawal
 from workers.runtime import with_app_context
 
 
@@ -44,4 +44,4 @@ def release_leads(provider_ids: list[int]) -> int:
     Queued by a suspension that found such a "late" lead; running it again frees nothing more.
     """
     with transaction() as session:
-        return suspension.release_late_leads(session, provider_ids, now=utcnow())
+        return withdrawal.release_late_leads(session, provider_ids, now=utcnow())
