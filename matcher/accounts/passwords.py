@@ -1,6 +1,7 @@
 """Password rules and hashing: 12 to 128 characters, zxcvbn score 3+, argon2id."""
 
 import re
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,6 +13,9 @@ MIN_SCORE = 3
 # zxcvbn raises on anything longer (its own default limit).
 ZXCVBN_MAX_LENGTH = 72
 _WORD_SEPARATORS = re.compile(r"[^0-9a-z]+")
+# zxcvbn keeps the user inputs in a module-level dictionary between setting and reading
+# them: two threads checking at once (gunicorn's threaded workers) would judge each other's.
+_ZXCVBN_LOCK = threading.Lock()
 
 # OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
 _hasher = PasswordHasher(memory_cost=19456, time_cost=2, parallelism=1)
@@ -33,7 +37,8 @@ def password_problem(password: str, user_inputs: list[str] | tuple[str, ...] = (
     if _made_only_of(_WORD_SEPARATORS.sub("", password.lower()), words):
         return "This password is made of your own e-mail address or name: use unrelated words."
     # zxcvbn refuses longer input (its cost grows with length); the start decides the score.
-    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
+    with _ZXCVBN_LOCK:
+        result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
     if result["score"] < MIN_SCORE:
         advice = result["feedback"].get("warning") or "It is too easy to guess."
         return f"This password is too weak: {advice.rstrip('.')}. Try a longer passphrase."
