@@ -17,6 +17,7 @@ from matcher.outbox import queue_mail
 RESET_SALT = "certmatch.password-reset"
 CONFIRM_SALT = "certmatch.confirm-email"
 RESET_MAX_AGE = 3600
+RESET_MAIL_EVERY_SECONDS = 15 * 60
 INVITATION_MAX_AGE = 14 * 24 * 3600
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 
@@ -165,6 +166,9 @@ def send_password_reset(session: Session, email: str) -> None:
     user = find_user(session, email)
     if user is None:
         return
+    # At most one reset mail per account in each quarter hour, however many people ask from
+    # however many addresses: the page answers the same, and the last link still works.
+    window = int(utcnow().timestamp()) // RESET_MAIL_EVERY_SECONDS
     queue_mail(
         session,
         template="account_password_reset",
@@ -172,6 +176,7 @@ def send_password_reset(session: Session, email: str) -> None:
         subject="Reset your CertMatch password",
         context={"link": reset_url(user), "minutes": RESET_MAX_AGE // 60},
         provider_id=user.provider_id,
+        dedupe_key=f"password_reset:{user.id}:{window}",
     )
 
 

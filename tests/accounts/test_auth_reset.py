@@ -105,3 +105,17 @@ def test_password_reset_requests_are_rate_limited(app, client, db):
     app.config["RATE_LIMIT_LOGIN"] = "2 per minute"
     codes = [ask_for_reset(client, "x@example.com").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_many_reset_requests_for_one_account_send_one_mail_a_quarter_hour(client, db):
+    make_admin(db, email="boss@certmatch.example")
+    answers = {ask_for_reset(client, "boss@certmatch.example").status_code for _ in range(4)}
+    assert answers == {200}
+    db.rollback()  # read what the app committed, not an older snapshot
+    resets = select(OutboxMessage).where(OutboxMessage.template == "account_password_reset")
+    assert len(db.exec(resets).all()) == 1
+    later = utcnow() + timedelta(minutes=16)
+    with mock.patch("matcher.accounts.users.utcnow", return_value=later):
+        assert ask_for_reset(client, "boss@certmatch.example").status_code == 200
+    db.rollback()
+    assert len(db.exec(resets).all()) == 2
