@@ -1,7 +1,7 @@
 """The database engine, one session per request, and the SQLite settings that make it safe."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
@@ -15,6 +15,17 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # statement run five times, and a generic plan of the matcher's narrowing cannot tell Germany
 # (a fifth of the providers) from Chile.
 POSTGRESQL_OPTIONS = "-c jit=off -c plan_cache_mode=force_custom_plan"
+# Ids per IN (...) list: far below SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter
+# limits, even for a statement that names the list twice.
+IN_CHUNK = 5000
+
+
+def in_chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """Split ids into lists short enough for one IN (...) each, in the order given."""
+    ids = list(ids)
+    # Read at call time, so a test can make the lists short.
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]
 
 
 def make_engine(url: str, *, immediate: bool = True) -> Engine:

@@ -30,6 +30,7 @@ from matcher import matching
 from matcher.candidates.narrowing import kind_selects, parameters
 from matcher.candidates.rows import facts_of, recent_offers, with_provider
 from matcher.candidates.score_bound import score_bound, score_parameters
+from matcher.db import in_chunks
 from matcher.iso import reference
 from matcher.matching import (
     CERTIFICATION_BODY,
@@ -43,9 +44,6 @@ from matcher.matching import (
 from matcher.models import Affiliation, QuoteRequest
 
 AFFILIATION = Affiliation.__table__
-
-# Chunk size for IN lists: far below SQLite's and PostgreSQL's bound-parameter limits.
-ID_CHUNK = 5000
 
 
 @cache
@@ -107,9 +105,7 @@ def find_candidates(session: Session, request: RequestFacts, now: datetime) -> l
 def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:
     """Both sides of every affiliation in force touching the given providers."""
     found: dict[int, set[int]] = defaultdict(set)
-    ids = list(ids)
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
+    for chunk in in_chunks(ids):
         rows = session.connection().execute(
             select(AFFILIATION.c.provider_id, AFFILIATION.c.affiliated_provider_id).where(
                 or_(

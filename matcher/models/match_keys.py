@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Index, case, delete, func, insert, literal, s
 from sqlalchemy import update as sql_update
 from sqlmodel import Field, SQLModel
 
+from matcher.db import in_chunks
 from matcher.iso.reference import STANDARDS
 from matcher.models.base import UTCDateTime
 from matcher.models.providers import (
@@ -33,8 +34,6 @@ from matcher.models.providers import (
 )
 
 EVERY_SECTOR = 0
-# Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
-CHUNK = 5000
 
 # The provider columns the score reads beyond locality: track record, recency and price.
 SCORE_INPUTS = (
@@ -202,9 +201,7 @@ def rebuild_match_keys(connection: Connection, provider_ids: Iterable[int] | Non
         connection.execute(delete(table))
         connection.execute(insert(table).from_select(_INSERTED, _derived(None)))
         return
-    ids = sorted(set(provider_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(sorted(set(provider_ids))):
         _lock_providers(connection, chunk)
         connection.execute(delete(table).where(table.c.provider_id.in_(chunk)))
         connection.execute(insert(table).from_select(_INSERTED, _derived(chunk)))
@@ -214,9 +211,7 @@ def copy_provider_columns(connection: Connection, provider_ids: Iterable[int]) -
     """Copy the providers' current status, range, record and prices onto their keys."""
     table = ProviderMatchKey.__table__
     p = Provider.__table__
-    ids = sorted(set(provider_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(sorted(set(provider_ids))):
         _lock_providers(connection, chunk)
         if connection.dialect.name == "postgresql":
             statement = (

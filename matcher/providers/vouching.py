@@ -13,12 +13,11 @@ from sqlmodel import Session, col, select
 
 from matcher import matching
 from matcher.businesses.state import fresh
+from matcher.db import in_chunks
 from matcher.matching import OfferHistory, Ranking, RequestFacts, Selection
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
 from matcher.providers.accreditation import body_is_usable
 
-# Ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits.
-ID_CHUNK = 5000
 NO_LONGER_VOUCHED = "suspended, or its accreditation body was, while this run was matching"
 # Why CertMatch took a lead back (LeadOffer.cancelled_because), for the provider's lead page.
 PROVIDER_SUSPENDED = "provider_suspended"
@@ -95,9 +94,8 @@ def provider_rows(session: Session, provider_ids: Iterable[int], *, lock: bool) 
 
     The lock is FOR NO KEY UPDATE, the one a plain UPDATE takes (see match_keys).
     """
-    ids = sorted(set(provider_ids))
     rows = []
-    for start in range(0, len(ids), ID_CHUNK):
+    for chunk in in_chunks(sorted(set(provider_ids))):
         query = (
             select(
                 Provider.id,
@@ -106,7 +104,7 @@ def provider_rows(session: Session, provider_ids: Iterable[int], *, lock: bool) 
                 Provider.accreditation_body_id,
                 Provider.accreditation_expires_on,
             )
-            .where(col(Provider.id).in_(ids[start : start + ID_CHUNK]))
+            .where(col(Provider.id).in_(chunk))
             .order_by(Provider.id)
         )
         rows += session.exec(query.with_for_update(key_share=True) if lock else query).all()

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from matcher import links
 from matcher.businesses.state import fresh, lock_request, queue_rematch, quote_for_offer
+from matcher.db import in_chunks
 from matcher.models import (
     LeadOffer,
     OfferStatus,
@@ -36,12 +37,7 @@ from matcher.models import (
 )
 from matcher.outbox import queue_job, queue_mail
 from matcher.providers import track_record
-from matcher.providers.vouching import (
-    ID_CHUNK,
-    PROVIDER_SUSPENDED,
-    provider_rows,
-    why_not_vouched,
-)
+from matcher.providers.vouching import PROVIDER_SUSPENDED, provider_rows, why_not_vouched
 from matcher.quotes.figures import total_of
 
 # An offer in these states still holds one of the request's three slots for its provider.
@@ -152,10 +148,10 @@ def take_back_lead(
 def _held(session: Session, ids: list[int]) -> list:
     """(offer id, request id, provider id) of the leads the providers hold, by offer id."""
     rows = []
-    for start in range(0, len(ids), ID_CHUNK):
+    for chunk in in_chunks(ids):
         rows += session.exec(
             select(LeadOffer.id, LeadOffer.request_id, LeadOffer.provider_id)
-            .where(col(LeadOffer.provider_id).in_(ids[start : start + ID_CHUNK]))
+            .where(col(LeadOffer.provider_id).in_(chunk))
             .where(col(LeadOffer.status).in_(HELD_STATUSES))
         ).all()
     return sorted(rows)
