@@ -5,6 +5,7 @@ SQLite's BEGIN IMMEDIATE already serialises writers), a run re-reads the offers 
 and the unique (request, provider) pair on LeadOffer is the backstop.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from matcher.businesses.state import OPEN_FOR_QUOTES, firm_quotes, lock_request
 from matcher.candidates.narrowing import count_removed
 from matcher.candidates.search import count_eligible, match_candidates, request_facts
 from matcher.leads.rematch_mail import quote_lines, tell_business_of_rematch
-from matcher.matching import OfferHistory, Ranking, Selection
+from matcher.matching import Candidate, OfferHistory, Ranking, Selection
 from matcher.models import (
     LeadOffer,
     MatchRun,
@@ -120,11 +121,15 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
             update(Provider).where(col(Provider.id).in_(chosen_ids)).values(last_offered_at=now)
         )
     removed = count_removed(session, facts, now)
+    explained = _explained(ranking, selection)
+    # Read once, after the lock re-check and the UPDATE above: the quotes, the mails and the
+    # admin's explanation all use these rows (the chosen providers are among the explained).
+    providers = _providers(session, [c.provider.id for _, c in explained])
     run = MatchRun(
         request_id=quote_request.id,
         trigger=trigger,
         created_at=now,
-        candidates=_explain(session, ranking, selection),
+        candidates=_explain(explained, selection, providers),
         filtered_out={
             "removed": {
                 name: removed.get(name, 0) + kept.get(name, 0) for name in matching.FILTERS
@@ -137,35 +142,50 @@ def _run(session: Session, quote_request: QuoteRequest, trigger: str, now: datet
     )
     session.add(run)
     session.flush()
-    indicative = write_indicative_quotes(session, quote_request, offers)
+    indicative = write_indicative_quotes(session, quote_request, offers, providers=providers)
     # A request already matched heard of its first providers; a re-match adds to that news.
     rematched = trigger != "initial" and quote_request.status == RequestStatus.MATCHED
-    _update_status(session, quote_request, history, offers, now, indicative)
+    _update_status(session, quote_request, history, offers, now, indicative, providers)
     if rematched:
         tell_business_of_rematch(
-            session, quote_request, trigger=trigger, offers=offers, indicative=indicative
+            session,
+            quote_request,
+            trigger=trigger,
+            offers=offers,
+            indicative=indicative,
+            providers=providers,
         )
-    _queue_lead_mails(session, quote_request, offers)
+    _queue_lead_mails(session, quote_request, offers, providers)
     return MatchOutcome(run=run, offers=offers)
 
 
-def _explain(session: Session, ranking: Ranking, selection: Selection) -> list[dict]:
-    """The top candidates with their score breakdown, for the admin's "why"."""
+def _explained(ranking: Ranking, selection: Selection) -> list[tuple[int, Candidate]]:
+    """(rank, candidate) for the top candidates and every chosen one, best first."""
     chosen = {c.provider.id for c in selection.chosen}
-    shown = [
+    return [
         (i, c)
         for i, c in enumerate(ranking.candidates, start=1)
         if i <= EXPLAINED_CANDIDATES or c.provider.id in chosen
     ]
-    ids = [c.provider.id for _, c in shown]
-    names = dict(
-        session.exec(select(Provider.id, Provider.name).where(col(Provider.id).in_(ids))).all()
-    )
+
+
+def _providers(session: Session, provider_ids: list[int]) -> dict[int, Provider]:
+    if not provider_ids:
+        return {}
+    query = select(Provider).where(col(Provider.id).in_(provider_ids))
+    return {p.id: p for p in session.exec(query)}
+
+
+def _explain(
+    shown: list[tuple[int, Candidate]], selection: Selection, providers: Mapping[int, Provider]
+) -> list[dict]:
+    """The top candidates with their score breakdown, for the admin's "why"."""
+    chosen = {c.provider.id for c in selection.chosen}
     return [
         {
             "rank": i,
             "provider_id": c.provider.id,
-            "name": names.get(c.provider.id, ""),
+            "name": providers[c.provider.id].name if c.provider.id in providers else "",
             "kind": c.provider.kind,
             "score": round(c.score, 1),
             "breakdown": {k: round(v, 1) for k, v in c.breakdown.items()},
@@ -183,6 +203,7 @@ def _update_status(
     offers: list[LeadOffer],
     now: datetime,
     indicative: list[Quote],
+    providers: Mapping[int, Provider],
 ) -> None:
     link = links.request_url(quote_request.public_id)
     if offers and quote_request.status != RequestStatus.MATCHED:
@@ -199,7 +220,7 @@ def _update_status(
                 "link": link,
                 "invited": len(offers),
                 "answer_by": max(o.expires_at for o in offers),
-                "quotes": quote_lines(session, indicative),
+                "quotes": quote_lines(indicative, providers),
             },
             dedupe_key=f"matched:{quote_request.id}",
             request_id=quote_request.id,
@@ -220,16 +241,15 @@ def _update_status(
     session.flush()
 
 
-def _queue_lead_mails(session: Session, quote_request: QuoteRequest, offers: list[LeadOffer]):
+def _queue_lead_mails(
+    session: Session,
+    quote_request: QuoteRequest,
+    offers: list[LeadOffer],
+    providers: Mapping[int, Provider],
+) -> None:
     if not offers:
         return
     brief = build_brief(quote_request)
-    providers = {
-        p.id: p
-        for p in session.exec(
-            select(Provider).where(col(Provider.id).in_([o.provider_id for o in offers]))
-        )
-    }
     for offer in offers:
         provider = providers[offer.provider_id]
         queue_mail(

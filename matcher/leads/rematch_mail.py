@@ -7,6 +7,8 @@ nothing left to wait for (no lead still open, no firm quote): otherwise silence 
 answer.
 """
 
+from collections.abc import Mapping
+
 from sqlmodel import Session, col, func, select
 
 from matcher import links
@@ -37,19 +39,11 @@ FREED_BECAUSE = {
 FREED_BECAUSE_MANY = {"suspension": "are no longer available"}
 
 
-def quote_lines(session: Session, quotes: list[Quote]) -> list[tuple[str, Quote]]:
+def quote_lines(quotes: list[Quote], providers: Mapping[int, Provider]) -> list[tuple[str, Quote]]:
     """(provider name, quote) for the indicative quotes listed in the business's mail."""
-    if not quotes:
-        return []
-    names = dict(
-        session.exec(
-            select(Provider.id, Provider.name).where(
-                col(Provider.id).in_([q.provider_id for q in quotes])
-            )
-        ).all()
-    )
     return sorted(
-        ((names[q.provider_id], q) for q in quotes), key=lambda pair: pair[1].three_year_total
+        ((providers[q.provider_id].name, q) for q in quotes),
+        key=lambda pair: pair[1].three_year_total,
     )
 
 
@@ -60,24 +54,22 @@ def tell_business_of_rematch(
     trigger: str,
     offers: list[LeadOffer],
     indicative: list[Quote],
+    providers: Mapping[int, Provider],
 ) -> None:
-    """Mail the business about the providers a re-match invited, or that none is left."""
+    """Mail the business about the providers a re-match invited, or that none is left.
+
+    `providers` holds every offer's provider by id, as the match run already read them.
+    """
     if quote_request.purged_at is not None:
         # Its address and names are gone, and so is every link we could send it.
         return
     if offers:
-        _invited_mail(session, quote_request, trigger, offers, indicative)
+        _invited_mail(session, quote_request, trigger, offers, indicative, providers)
     elif not _still_waiting(session, quote_request.id):
         _no_one_left_mail(session, quote_request)
 
 
-def _invited_mail(session, quote_request, trigger, offers, indicative) -> None:
-    providers = {
-        p.id: p
-        for p in session.exec(
-            select(Provider).where(col(Provider.id).in_([o.provider_id for o in offers]))
-        )
-    }
+def _invited_mail(session, quote_request, trigger, offers, indicative, providers) -> None:
     quotes = {q.offer_id: q for q in indicative}
     invited = [
         (providers[o.provider_id], KIND_LABELS.get(providers[o.provider_id].kind), quotes.get(o.id))

@@ -1,5 +1,7 @@
 """Instant indicative quotes: one per new offer whose provider has a price list (flush only)."""
 
+from collections.abc import Mapping
+
 from sqlmodel import Session, col, select
 
 from matcher.models import ConsultantPackage, LeadOffer, Provider, Quote, QuoteRequest, QuoteStatus
@@ -42,17 +44,21 @@ def facts_of(quote_request: QuoteRequest, session: Session | None = None) -> Req
 
 
 def write_indicative_quotes(
-    session: Session, quote_request: QuoteRequest, offers: list[LeadOffer]
+    session: Session,
+    quote_request: QuoteRequest,
+    offers: list[LeadOffer],
+    *,
+    providers: Mapping[int, Provider],
 ) -> list[Quote]:
-    """Write an indicative Quote for each offer that has none and whose provider can be priced."""
+    """Write an indicative Quote for each offer that has none and whose provider can be priced.
+
+    `providers` holds every offer's provider by id, as the match run already read them.
+    """
     if not offers:
         return []
     offer_ids = [o.id for o in offers]
     quoted = set(session.exec(select(Quote.offer_id).where(col(Quote.offer_id).in_(offer_ids))))
     provider_ids = [o.provider_id for o in offers]
-    providers = {
-        p.id: p for p in session.exec(select(Provider).where(col(Provider.id).in_(provider_ids)))
-    }
     packages: dict[int, list[ConsultantPackage]] = {}
     for package in session.exec(
         select(ConsultantPackage).where(col(ConsultantPackage.provider_id).in_(provider_ids))

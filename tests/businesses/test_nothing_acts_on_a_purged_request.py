@@ -18,6 +18,7 @@ from matcher.models import (
     OutboxJob,
     OutboxMessage,
     OutboxStatus,
+    Provider,
     QuoteRequest,
     Rating,
     RequestStatus,
@@ -225,8 +226,14 @@ def test_the_admin_cannot_resend_mail_of_a_purged_request(
 def _tell_business(session, *, request_id: int, trigger: str):
     quote_request = session.get(QuoteRequest, request_id)
     offers = session.exec(select(LeadOffer).where(LeadOffer.request_id == request_id)).all()
+    providers = {o.provider_id: session.get(Provider, o.provider_id) for o in offers}
     tell_business_of_rematch(
-        session, quote_request, trigger=trigger, offers=list(offers), indicative=[]
+        session,
+        quote_request,
+        trigger=trigger,
+        offers=list(offers),
+        indicative=[],
+        providers=providers,
     )
 
 
