@@ -8,13 +8,23 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from matcher.models import LeadOffer, Quote, QuoteRequest, QuoteStatus, Rating, RequestStatus
+from matcher.models import (
+    LeadOffer,
+    OfferStatus,
+    Quote,
+    QuoteRequest,
+    QuoteStatus,
+    Rating,
+    RequestStatus,
+)
 from matcher.outbox import queue_job
 
 # A request takes quotes and decisions in these states.
 OPEN_FOR_QUOTES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED, RequestStatus.UNMATCHED)
 # Quotes the business has (or had) to decide on: a firm one, or the one it accepted.
 FIRM_OR_ACCEPTED = (QuoteStatus.FIRM, QuoteStatus.ACCEPTED)
+# An offer in these states still holds one of the request's three slots for its provider.
+HELD_STATUSES = (OfferStatus.OFFERED, OfferStatus.QUOTED)
 
 
 def firm_quotes(session: Session, request_id: int) -> int:
@@ -40,6 +50,24 @@ def lock_request(session: Session, request_id: int) -> QuoteRequest | None:
 def fresh(session: Session, statement):
     """Run a select that overwrites the session's cached objects with the rows as they are."""
     return session.exec(statement.execution_options(populate_existing=True))
+
+
+def held_offers(session: Session, request_id: int) -> list[LeadOffer]:
+    """Lock the request's offers still holding a slot, in id order, as committed now.
+
+    For a transition ending them: take the request's lock first. Read afresh, since the
+    provider may have quoted (or the business decided) since the session last saw them.
+    """
+    return list(
+        fresh(
+            session,
+            select(LeadOffer)
+            .where(LeadOffer.request_id == request_id)
+            .where(col(LeadOffer.status).in_(HELD_STATUSES))
+            .order_by(LeadOffer.id)
+            .with_for_update(),
+        ).all()
+    )
 
 
 def offer_for_provider(session: Session, offer_id: int, provider_id: int) -> LeadOffer | None:

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from matcher import links
-from matcher.businesses.state import fresh, quote_for_offer
-from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, QuoteStatus
+from matcher.businesses.state import held_offers, quote_for_offer
+from matcher.models import OfferStatus, Provider, QuoteRequest, QuoteStatus
 from matcher.outbox import queue_mail
 from matcher.providers import track_record
 
@@ -21,14 +21,7 @@ SUBJECTS = {
 def end_open_offers(session: Session, quote_request: QuoteRequest, *, reason: str, now: datetime):
     """End every offer still open on a request and tell its provider (reason: accepted_other,
     withdrawn or closed). Offers with a firm quote are lost, the others cancelled."""
-    rows = fresh(
-        session,
-        select(LeadOffer)
-        .where(LeadOffer.request_id == quote_request.id)
-        .where(col(LeadOffer.status).in_([OfferStatus.OFFERED, OfferStatus.QUOTED]))
-        .order_by(LeadOffer.id)
-        .with_for_update(),
-    ).all()
+    rows = held_offers(session, quote_request.id)
     for offer in rows:
         answered = offer.status == OfferStatus.QUOTED
         offer.status = OfferStatus.LOST if answered else OfferStatus.CANCELLED

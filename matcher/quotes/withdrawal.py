@@ -25,7 +25,13 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from matcher import links
-from matcher.businesses.state import fresh, lock_request, queue_rematch, quote_for_offer
+from matcher.businesses.state import (
+    HELD_STATUSES,
+    held_offers,
+    lock_request,
+    queue_rematch,
+    quote_for_offer,
+)
 from matcher.db import in_chunks
 from matcher.models import (
     LeadOffer,
@@ -40,8 +46,6 @@ from matcher.providers import track_record
 from matcher.providers.vouching import PROVIDER_SUSPENDED, provider_rows, why_not_vouched
 from matcher.quotes.figures import total_of
 
-# An offer in these states still holds one of the request's three slots for its provider.
-HELD_STATUSES = (OfferStatus.OFFERED, OfferStatus.QUOTED)
 UNDECIDED_QUOTES = (QuoteStatus.INDICATIVE, QuoteStatus.FIRM)
 REMATCH_TRIGGER = "suspension"
 RELEASE_JOB = "release_leads"
@@ -75,14 +79,7 @@ def free_held_leads(
         # Re-read under the lock: the business may have accepted a quote meanwhile.
         held = [
             offer
-            for offer in fresh(
-                session,
-                select(LeadOffer)
-                .where(LeadOffer.request_id == quote_request.id)
-                .where(col(LeadOffer.status).in_(HELD_STATUSES))
-                .order_by(LeadOffer.id)
-                .with_for_update(),
-            ).all()
+            for offer in held_offers(session, quote_request.id)
             if offer.provider_id in reasons
         ]
         for offer in held:
