@@ -9,10 +9,11 @@ answer.
 
 from collections.abc import Mapping
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from matcher import links
 from matcher.businesses.state import firm_quotes
+from matcher.leads.offer_outcomes import OfferOutcomes, offer_outcomes
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
     LeadOffer,
@@ -21,7 +22,6 @@ from matcher.models import (
     ProviderKind,
     Quote,
     QuoteRequest,
-    QuoteStatus,
 )
 from matcher.outbox import queue_mail
 
@@ -110,36 +110,24 @@ def _still_waiting(session: Session, request_id: int) -> bool:
     return bool(open_offers or firm_quotes(session, request_id))
 
 
-def _what_happened(session: Session, request_id: int) -> list[str]:
+def _what_happened(outcomes: OfferOutcomes) -> list[str]:
     """What became of the invited providers, in the business's words (only what did happen)."""
-    rows = session.exec(
-        select(LeadOffer.status, Quote.status)
-        .join(Quote, col(Quote.offer_id) == LeadOffer.id, isouter=True)
-        .where(LeadOffer.request_id == request_id)
-    ).all()
-    offers = {offer for offer, _ in rows}
-    quotes = {quote for _, quote in rows}
-    # On a request still open, an offer is cancelled either because the business turned its
-    # indicative quote down, or because its provider was suspended (matcher/quotes/withdrawal.py).
-    unavailable = any(
-        offer == OfferStatus.CANCELLED and quote != QuoteStatus.DECLINED for offer, quote in rows
-    )
     return [
         words
-        for happened, words in (
-            (OfferStatus.DECLINED in offers, "declined"),
-            (OfferStatus.EXPIRED in offers, "did not answer in time"),
-            (QuoteStatus.DECLINED in quotes, "sent a quote you turned down"),
-            (unavailable, "are no longer available"),
+        for count, words in (
+            (outcomes.declined, "declined"),
+            (outcomes.expired, "did not answer in time"),
+            (outcomes.turned_down, "sent a quote you turned down"),
+            # A suspension's reason is between CertMatch and the provider (FREED_BECAUSE).
+            (outcomes.cancelled, "are no longer available"),
         )
-        if happened
+        if count
     ]
 
 
 def _no_one_left_mail(session: Session, quote_request: QuoteRequest) -> None:
-    offered = session.exec(
-        select(func.count()).select_from(LeadOffer).where(LeadOffer.request_id == quote_request.id)
-    ).one()
+    outcomes = offer_outcomes(session, [quote_request.id])[quote_request.id]
+    offered = outcomes.offered
     queue_mail(
         session,
         template="request_no_one_left",
@@ -148,7 +136,7 @@ def _no_one_left_mail(session: Session, quote_request: QuoteRequest) -> None:
         context={
             "req": quote_request,
             "link": links.request_url(quote_request.public_id),
-            "happened": _what_happened(session, quote_request.id),
+            "happened": _what_happened(outcomes),
             "at_limit": offered >= MAX_PROVIDERS_PER_REQUEST,
             "limit": MAX_PROVIDERS_PER_REQUEST,
         },

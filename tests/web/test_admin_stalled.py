@@ -273,8 +273,8 @@ def test_a_decline_then_an_expiry_with_no_one_left_lands_in_the_queue(app, db, j
     stalls, total = stalled_requests(db, now=expires_at + STALLED_AFTER + HOUR)
     assert total == 1
     (stall,) = stalls
-    assert (stall.request.id, stall.declined, stall.expired) == (request_id, 1, 1)
-    assert stall.last_ended == expires_at
+    assert (stall.request.id, stall.outcomes.declined, stall.outcomes.expired) == (request_id, 1, 1)
+    assert stall.outcomes.last_ended == expires_at
     assert stall.reasons == [
         "1 declined",
         "1 did not answer in time",

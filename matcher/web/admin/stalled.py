@@ -16,6 +16,7 @@ from sqlmodel import Session, and_, col, func, or_, select
 from matcher.businesses.state import FIRM_OR_ACCEPTED
 from matcher.db import get_session
 from matcher.iso.reference import STANDARDS
+from matcher.leads.offer_outcomes import OfferOutcomes, offer_outcomes
 from matcher.matching import MAX_PROVIDERS_PER_REQUEST
 from matcher.models import (
     LeadOffer,
@@ -23,7 +24,6 @@ from matcher.models import (
     OfferStatus,
     Quote,
     QuoteRequest,
-    QuoteStatus,
     RequestStatus,
     utcnow,
 )
@@ -45,34 +45,30 @@ class Stall:
     """One stalled request and what became of its offers."""
 
     request: QuoteRequest
-    offered: int
-    declined: int
-    expired: int
-    turned_down: int
-    last_ended: datetime | None
-    cancelled: int = 0
+    outcomes: OfferOutcomes
     # Eligible candidates the request's last matching run found; None without a record.
     last_eligible: int | None = None
 
     @property
     def at_limit(self) -> bool:
         """True when the request was offered to as many providers as it ever may be."""
-        return self.offered >= MAX_PROVIDERS_PER_REQUEST
+        return self.outcomes.offered >= MAX_PROVIDERS_PER_REQUEST
 
     @property
     def reasons(self) -> list[str]:
         """Why nobody is working on it, in the admin's words."""
+        outcomes = self.outcomes
         said = [
             f"{number} {words}"
             for number, words in (
-                (self.declined, "declined"),
-                (self.expired, "did not answer in time"),
-                (self.turned_down, "quote(s) turned down by the business"),
-                (self.cancelled, "offer(s) cancelled before an answer"),
+                (outcomes.declined, "declined"),
+                (outcomes.expired, "did not answer in time"),
+                (outcomes.turned_down, "quote(s) turned down by the business"),
+                (outcomes.cancelled, "offer(s) cancelled before an answer"),
             )
             if number
         ]
-        offered = f"{self.offered} of {MAX_PROVIDERS_PER_REQUEST} offered"
+        offered = f"{outcomes.offered} of {MAX_PROVIDERS_PER_REQUEST} offered"
         if self.at_limit:
             return [*said, f"limit reached: {offered}"]
         if self.last_eligible == 0:
@@ -134,46 +130,12 @@ def stalled_requests(
 
 def _explain(session: Session, requests: list[QuoteRequest]) -> list[Stall]:
     ids = [r.id for r in requests]
-    offers = session.exec(
-        select(
-            LeadOffer.id,
-            LeadOffer.request_id,
-            LeadOffer.status,
-            LeadOffer.responded_at,
-            LeadOffer.expires_at,
-        ).where(col(LeadOffer.request_id).in_(ids))
-    ).all()
-    decisions = session.exec(
-        select(Quote.request_id, Quote.offer_id, Quote.status, Quote.decided_at).where(
-            col(Quote.request_id).in_(ids)
-        )
-    ).all()
+    outcomes = offer_outcomes(session, ids)
     eligible = _last_eligible(session, ids)
-    stalls = []
-    for quote_request in requests:
-        own = [o for o in offers if o.request_id == quote_request.id]
-        turned_down = [
-            q for q in decisions if q.request_id == quote_request.id and q.decided_at is not None
-        ]
-        # Turning down an indicative quote cancels its offer: that one is told as turned down.
-        explained = {q.offer_id for q in turned_down if q.status == QuoteStatus.DECLINED}
-        ended = [o.expires_at if o.status == OfferStatus.EXPIRED else o.responded_at for o in own]
-        ended += [q.decided_at for q in turned_down]
-        stalls.append(
-            Stall(
-                request=quote_request,
-                offered=len(own),
-                declined=sum(1 for o in own if o.status == OfferStatus.DECLINED),
-                expired=sum(1 for o in own if o.status == OfferStatus.EXPIRED),
-                turned_down=len(explained),
-                last_ended=max((moment for moment in ended if moment is not None), default=None),
-                cancelled=sum(
-                    1 for o in own if o.status == OfferStatus.CANCELLED and o.id not in explained
-                ),
-                last_eligible=eligible.get(quote_request.id),
-            )
-        )
-    return stalls
+    return [
+        Stall(request=r, outcomes=outcomes[r.id], last_eligible=eligible.get(r.id))
+        for r in requests
+    ]
 
 
 def _last_eligible(session: Session, ids: list[int]) -> dict[int, int | None]:
