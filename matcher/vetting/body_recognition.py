@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from matcher.businesses.state import fresh
 from matcher.links import absolute_url
-from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
+from matcher.models import AccreditationBody, AuditLog, Provider, ProviderKind, ProviderStatus
 from matcher.outbox import queue_mail
 from matcher.providers.accreditation import body_is_usable
 from matcher.providers.vouching import BODY_NOT_RECOGNISED
@@ -36,10 +36,11 @@ class BodyChange:
 
 
 def set_body_suspended(
-    session: Session, body_id: int, *, suspended: bool, now: datetime
+    session: Session, body_id: int, *, suspended: bool, actor_id: int | None, now: datetime
 ) -> BodyChange | None:
     """Suspend or restore a body; free its CBs' leads and tell them when that changes anything.
 
+    Audit-logged as `actor_id`'s, only when the flag moves: a double click logs once.
     Returns the body and whether its flag moved, or None when there is no such body.
     """
     # Locked first: two admins pressing the button at once free and mail once. FOR NO KEY
@@ -74,6 +75,14 @@ def set_body_suspended(
         cbs = _verified_cbs(session, body.id)
     body.suspended = suspended
     session.add(body)
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action="suspend_body" if suspended else "restore_body",
+            object_type="accreditation_body",
+            object_id=body.id,
+        )
+    )
     session.flush()
     if was_usable and not body_is_usable(body):
         for cb in cbs:

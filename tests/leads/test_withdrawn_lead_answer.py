@@ -27,7 +27,7 @@ def _decide(session, *, provider_id: int, action: str) -> None:
 def _stop_recognising_ukas(app, db) -> None:
     body_id = find_body(db, "UKAS").id
     db.rollback()
-    act(app, set_body_suspended, body_id=body_id, suspended=True, now=utcnow())
+    act(app, set_body_suspended, body_id=body_id, suspended=True, actor_id=None, now=utcnow())
 
 
 def _firm_quotes(db) -> list:

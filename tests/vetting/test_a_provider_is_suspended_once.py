@@ -350,7 +350,9 @@ def test_a_body_being_suspended_does_not_hold_back_a_cb_naming_it(app, db):
         done.set()
 
     with app.app_context(), Session(app.extensions["certmatch.engine"]) as admin:
-        body_recognition.set_body_suspended(admin, body.id, suspended=True, now=utcnow())
+        body_recognition.set_body_suspended(
+            admin, body.id, suspended=True, actor_id=None, now=utcnow()
+        )
         thread = threading.Thread(target=move_to_the_body)
         thread.start()
         assert done.wait(5), "a row naming the body must not wait for its suspension"

@@ -155,7 +155,7 @@ def test_a_late_lead_racing_a_body_suspension_never_reaches_a_deal(app, db, jobs
         def suspend_body():
             try:
                 act(app, body_recognition.set_body_suspended, body_id=body_id, suspended=True,
-                    now=utcnow())  # fmt: skip
+                    actor_id=None, now=utcnow())  # fmt: skip
             except Exception as error:  # noqa: BLE001  checked below
                 errors.append(error)
 

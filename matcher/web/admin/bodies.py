@@ -52,7 +52,11 @@ def body_status(body_id: int):
     if not form.validate_on_submit():
         abort(400)
     outcome = body_recognition.set_body_suspended(
-        session, body_id, suspended=form.suspended.data == "1", now=utcnow()
+        session,
+        body_id,
+        suspended=form.suspended.data == "1",
+        actor_id=current_user.id,
+        now=utcnow(),
     )
     if outcome is None:
         abort(404)
@@ -61,7 +65,6 @@ def body_status(body_id: int):
         # A double click, or another admin first: nothing happened, so nothing is logged.
         session.rollback()
         return redirect(url_for("admin.bodies"), code=303)
-    _audit_body(session, body, "suspend_body" if body.suspended else "restore_body")
     session.commit()
     if body.suspended:
         message = f"{body.acronym} is suspended; its CBs' open leads were withdrawn and re-matched."
