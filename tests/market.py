@@ -4,12 +4,14 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+from matcher.iso.schemes import CONFIRMED, SCHEMES, UNCONFIRMED
 from matcher.matching import RequestFacts
 from matcher.models import (
     AccreditationBody,
     AccreditationScope,
     Affiliation,
     AffiliationConfirmation,
+    BodySchemeRecognition,
     Provider,
     ProviderCountry,
     ProviderKind,
@@ -25,12 +27,25 @@ from tests.factories import make_request
 _numbers = itertools.count(1)
 
 
-def make_body(session, acronym: str | None = None, **values) -> AccreditationBody:
-    """An accreditation body, recognised and not suspended unless told otherwise."""
+def make_body(
+    session, acronym: str | None = None, *, schemes=None, recognised: bool = True, **values
+) -> AccreditationBody:
+    """An accreditation body confirmed for every IAF MLA scheme (or only `schemes`; none when
+    not `recognised`), not suspended unless told otherwise."""
     session.commit()  # a stale SQLite read snapshot cannot write
     acronym = acronym or f"AB{next(_numbers)}"
-    body = AccreditationBody(acronym=acronym, name=f"{acronym} accreditation", **values)
+    confirmed = set(SCHEMES if schemes is None else schemes) if recognised else set()
+    body = AccreditationBody(
+        acronym=acronym, name=f"{acronym} accreditation", recognised=bool(confirmed), **values
+    )
     session.add(body)
+    session.flush()
+    session.add_all(
+        BodySchemeRecognition(
+            body_id=body.id, scheme=scheme, status=CONFIRMED if scheme in confirmed else UNCONFIRMED
+        )
+        for scheme in SCHEMES
+    )
     session.commit()
     session.refresh(body)
     return body

@@ -22,6 +22,7 @@ from matcher.models.providers import (
     Qualification,
     TravelPolicy,
 )
+from matcher.models.recognition import BodySchemeRecognition
 from matcher.models.requests import OPEN_STATUSES, QuoteRequest, RequestStatus
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Affiliation",
     "AffiliationConfirmation",
     "AuditLog",
+    "BodySchemeRecognition",
     "ConsultantPackage",
     "EvidenceFile",
     "LeadOffer",

@@ -42,7 +42,9 @@ class AccreditationBody(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=120)
     iaf_mla_evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     scope_evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    recognised: bool = True
+    # Confirmed for at least one scheme (body_scheme_recognition), kept by the functions that
+    # change those rows: matching reads the schemes themselves; this says "counts at all".
+    recognised: bool = False
     suspended: bool = False
     created_at: datetime = created_at_field()
 

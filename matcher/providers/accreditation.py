@@ -6,6 +6,7 @@ from sqlmodel import Session, col, func, select
 
 from matcher.iso.reference import accreditation_bodies
 from matcher.models import AccreditationBody, Provider
+from matcher.providers.recognition import ensure_scheme_rows
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -29,6 +30,8 @@ def ensure_accreditation_bodies(session: Session) -> int:
         known.add(row["acronym"].lower())
         added += 1
     session.flush()
+    # Each body's schemes start from the shipped recognition data, the way the body does.
+    ensure_scheme_rows(session)
     return added
 
 
@@ -53,7 +56,8 @@ def seed_if_empty(session: Session) -> bool:
 
 
 def body_is_usable(body: AccreditationBody | None) -> bool:
-    """Recognised and not suspended: a CB accredited by it may receive leads."""
+    """Recognised for some scheme and not suspended: a CB accredited by it may receive leads
+    (for the standards of the schemes it is confirmed for: `recognition`)."""
     return body is not None and body.recognised and not body.suspended
 
 
