@@ -38,12 +38,14 @@ from matcher.candidates.search import count_eligible, match_candidates, referenc
 from matcher.config import normalise_database_url  # noqa: E402
 from matcher.db import make_engine  # noqa: E402
 from matcher.iso import reference  # noqa: E402
+from matcher.iso.schemes import SCHEMES  # noqa: E402
 from matcher.matching import OfferHistory, RequestFacts  # noqa: E402
 from matcher.migrations import upgrade  # noqa: E402
 from matcher.models import (  # noqa: E402
     AccreditationBody,
     AccreditationScope,
     Affiliation,
+    BodySchemeRecognition,
     LeadOffer,
     Provider,
     ProviderCountry,
@@ -113,6 +115,18 @@ def build_market(engine, size: int, rng: random.Random, now: datetime) -> None:
             "suspended": i == 1,
         }
         for i in range(20)
+    ]
+    # Per IAF MLA scheme: body 0 is confirmed for none, every third body not for ISMS or FSMS.
+    recognitions = [
+        {
+            "body_id": body["id"],
+            "scheme": scheme,
+            "status": "unconfirmed"
+            if not body["recognised"] or (i % 3 == 2 and scheme in ("ISMS", "FSMS"))
+            else "confirmed",
+        }
+        for i, body in enumerate(bodies)
+        for scheme in SCHEMES
     ]
     providers, countries, standards, sectors, scopes, affiliations = [], [], [], [], [], []
     usage: list[tuple[int, int]] = []
@@ -205,6 +219,7 @@ def build_market(engine, size: int, rng: random.Random, now: datetime) -> None:
     with engine.begin() as conn:
         for model, rows in (
             (AccreditationBody, bodies),
+            (BodySchemeRecognition, recognitions),
             (Provider, providers),
             (ProviderCountry, countries),
             (ProviderStandard, standards),
@@ -338,6 +353,7 @@ def _empty(engine) -> None:
             ProviderStandard,
             ProviderCountry,
             Provider,
+            BodySchemeRecognition,
             AccreditationBody,
         ):
             conn.execute(delete(model.__table__))

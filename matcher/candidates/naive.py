@@ -1,20 +1,27 @@
-"""The naive loader: every provider with all of its scope, through the ORM, no narrowing.
+"""The tests' references: the naive loader and the SQL narrowing's whole result.
 
-The reference the SQL narrowing is tested against, and the matching benchmark's baseline.
+`load_every_provider` reads every provider with all of its scope through the ORM, with no
+narrowing: the reference the SQL narrowing is tested against, and the matching benchmark's
+baseline. `find_candidates` is that narrowing uncut, for the tests only.
 """
 
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlmodel import Session
 
 from matcher import matching
-from matcher.matching import ProviderFacts
+from matcher.candidates.narrowing import kind_selects, parameters
+from matcher.candidates.rows import facts_of, with_provider
+from matcher.iso.schemes import CONFIRMED, standards_of
+from matcher.matching import ProviderFacts, RequestFacts
 from matcher.models import (
     AccreditationBody,
     AccreditationScope,
     Affiliation,
+    BodySchemeRecognition,
     LeadOffer,
     Provider,
     ProviderCountry,
@@ -42,8 +49,14 @@ def load_every_provider(
         sectors[row.provider_id].add(row.sector)
     for row in session.scalars(select(AccreditationScope)):
         scope[row.provider_id].add((row.standard, row.sector))
-    bodies = session.scalars(select(AccreditationBody)).all()
-    usable = {body.id: body.recognised and not body.suspended for body in bodies}
+    suspended = set(
+        session.scalars(select(AccreditationBody.id).where(AccreditationBody.suspended))
+    )
+    recognised = defaultdict(set)
+    confirmed = select(BodySchemeRecognition).where(BodySchemeRecognition.status == CONFIRMED)
+    for row in session.scalars(confirmed):
+        if row.body_id not in suspended:
+            recognised[row.body_id].update(standards_of(row.scheme))
     affiliated = defaultdict(set)
     for row in session.scalars(select(Affiliation).where(Affiliation.confirmed_at.is_not(None))):
         affiliated[row.provider_id].add(row.affiliated_provider_id)
@@ -66,7 +79,7 @@ def load_every_provider(
             standards=frozenset(standards[p.id]),
             sectors=frozenset(sectors[p.id]),
             scope=frozenset(scope[p.id]),
-            accreditation_recognised=usable.get(p.accreditation_body_id, False),
+            recognised_standards=frozenset(recognised[p.accreditation_body_id]),
             accreditation_expires_on=p.accreditation_expires_on,
             min_employees=p.min_employees,
             max_employees=p.max_employees,
@@ -84,3 +97,30 @@ def load_every_provider(
         )
         for p in providers
     ]
+
+
+def find_candidates(session: Session, request: RequestFacts, now: datetime) -> list[ProviderFacts]:
+    """Every provider that passes the filters SQL checks, unranked and uncut: the tests' oracle.
+
+    The product never loads this set (`search.match_candidates` fetches only a head ordered by
+    the score bound). The tests keep it because it checks the SQL narrowing on its own: fed to
+    `matching.match`, it must give the naive loader's ranking exactly, and its size is the
+    funnel's "eligible" count. Checked through `match_candidates` alone, a provider the
+    narrowing wrongly dropped would go unseen whenever it ranked below the fetched head.
+    """
+    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
+    if not kinds or not request.standards:
+        return []
+    conn = session.connection()
+    query = _narrowed(kinds, len(request.standards), conn.dialect.name)
+    rows = conn.execute(query, parameters(request, now)).all()
+    return facts_of(request, rows)
+
+
+@cache
+def _narrowed(kinds: tuple[str, ...], standard_count: int, dialect: str):
+    """Every provider of the kinds asked for that passes the SQL filters; built once."""
+    selects = kind_selects(standard_count)
+    chosen = [selects[kind] for kind in kinds]
+    narrowed = (chosen[0] if len(chosen) == 1 else union_all(*chosen)).subquery("narrowed")
+    return with_provider(narrowed, dialect)

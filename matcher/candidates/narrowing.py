@@ -30,10 +30,12 @@ from sqlmodel import Session
 
 from matcher import matching
 from matcher.iso import reference
+from matcher.iso.schemes import CONFIRMED, SCHEME_OF_STANDARD
 from matcher.matching import CERTIFICATION_BODY, CONSULTANT, RequestFacts
 from matcher.models import (
     AccreditationBody,
     AccreditationScope,
+    BodySchemeRecognition,
     Provider,
     ProviderCountry,
     ProviderMatchKey,
@@ -50,6 +52,7 @@ STANDARD = ProviderStandard.__table__
 SECTOR = ProviderSector.__table__
 SCOPE = AccreditationScope.__table__
 BODY = AccreditationBody.__table__
+RECOGNITION = BodySchemeRecognition.__table__
 KEY = ProviderMatchKey.__table__
 
 # Typed: the UTC column type turns an aware "since" into what SQLite stores.
@@ -95,6 +98,15 @@ def _usable_body(body_id) -> ColumnElement:
     )
 
 
+def _recognised_for(body_id, standard) -> ColumnElement:
+    """The body is confirmed for the IAF MLA scheme of `standard`."""
+    return exists().where(
+        RECOGNITION.c.body_id == body_id,
+        RECOGNITION.c.scheme == case(SCHEME_OF_STANDARD, value=standard),
+        RECOGNITION.c.status == CONFIRMED,
+    )
+
+
 def _in_date(expires) -> ColumnElement:
     return and_(expires.is_not(None), expires >= TODAY)
 
@@ -126,7 +138,13 @@ def rules(kinds: tuple[str, ...], standard_count: int) -> dict[str, ColumnElemen
             and_(is_cb, *(_has(SCOPE, P.c.id, standard=s, sector=sector) for s in standards)),
             and_(~is_cb, sector_ok),
         ),
-        "accreditation_body": or_(~is_cb, _usable_body(P.c.accreditation_body_id)),
+        "accreditation_body": or_(
+            ~is_cb,
+            and_(
+                _usable_body(P.c.accreditation_body_id),
+                *(_recognised_for(P.c.accreditation_body_id, s) for s in standards),
+            ),
+        ),
         "accreditation_expired": or_(~is_cb, _in_date(P.c.accreditation_expires_on)),
         "country": _has(COUNTRY, P.c.id, country=bindparam("country")),
         "employees": and_(
@@ -143,8 +161,9 @@ def kind_selects(standard_count: int, *, excluding: bool = False) -> dict:
     Each reads one range of the key (country, rarest standard asked for, kind, sector): the
     providers of the kind that serve the country and cover that standard in the sector. The
     other filters are checked on the copies in those rows: the standard set holds the rest of
-    the standards, and no provider row is read. `excluding` also leaves out the providers in
-    the `offered` and `conflicts_<kind>` parameters.
+    the standards (a CB's: only those its body is recognised for), and no provider row is
+    read. `excluding` also leaves out the providers in the `offered` and `conflicts_<kind>`
+    parameters.
     """
     first = _standard_params(standard_count)[0]
     sector = bindparam("sector")

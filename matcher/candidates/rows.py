@@ -90,7 +90,8 @@ def facts_of(request: RequestFacts, rows) -> list[ProviderFacts]:
             standards=standards if row.kind == CONSULTANT else frozenset(),
             sectors=named if row.kind == CONSULTANT and row.names_sector else frozenset(),
             scope=scope if row.kind == CERTIFICATION_BODY else frozenset(),
-            accreditation_recognised=row.kind == CERTIFICATION_BODY,
+            # The key holds only the standards the body is recognised for (see match_keys).
+            recognised_standards=standards if row.kind == CERTIFICATION_BODY else frozenset(),
             accreditation_expires_on=row.accreditation_expires_on,
             min_employees=row.min_employees,
             max_employees=row.max_employees,

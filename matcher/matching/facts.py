@@ -49,7 +49,9 @@ class ProviderFacts:
     standards: frozenset[str] = frozenset()  # consultants: standards offered
     sectors: frozenset[int] = frozenset()  # consultants: specialism; empty means every sector
     scope: frozenset[tuple[str, int]] = frozenset()  # CBs: accredited (standard, IAF sector)
-    accreditation_recognised: bool = False  # CBs: body recognised and not suspended
+    # CBs: the standards whose IAF MLA scheme the accreditation body is confirmed for, while
+    # it is not suspended.
+    recognised_standards: frozenset[str] = frozenset()
     accreditation_expires_on: date | None = None
     min_employees: int = 1
     max_employees: int = 100_000

@@ -42,7 +42,7 @@ def failed_filter(
     if is_cb:
         if not all((s, request.sector) in provider.scope for s in request.standards):
             return "sector"
-        if not provider.accreditation_recognised:
+        if not all(s in provider.recognised_standards for s in request.standards):
             return "accreditation_body"
         expires = provider.accreditation_expires_on
         if expires is None or expires < now.date():

@@ -1,7 +1,8 @@
 """The match key: one row per (country, standard, kind, sector) a provider can be matched on.
 
 Derived from provider_country x (provider_standard x provider_sector for consultants,
-accreditation_scope for CBs), so that the matcher's narrowing reads one index range of the
+accreditation_scope for CBs, only where their body is confirmed for the standard's IAF MLA
+scheme), so that the matcher's narrowing reads one index range of the
 providers that fit a request's country, first standard and sector, instead of walking every
 provider serving a big country. Sector 0 marks a consultant who serves every sector.
 
@@ -22,6 +23,7 @@ from sqlmodel import Field, SQLModel
 
 from matcher.db import in_chunks
 from matcher.iso.reference import STANDARDS
+from matcher.iso.schemes import CONFIRMED, SCHEME_OF_STANDARD
 from matcher.models.base import UTCDateTime
 from matcher.models.providers import (
     AccreditationScope,
@@ -32,6 +34,7 @@ from matcher.models.providers import (
     ProviderStandard,
     money_field,
 )
+from matcher.models.recognition import BodySchemeRecognition
 
 EVERY_SECTOR = 0
 
@@ -135,8 +138,8 @@ def _derived(ids: list[int] | None):
     country = ProviderCountry.__table__
     standard = ProviderStandard.__table__
     sector = ProviderSector.__table__
-    scope = AccreditationScope.__table__
     mine = [] if ids is None else [p.c.id.in_(ids)]
+    scope = _recognised_scope(p, mine)
     # Each provider's standards, and each CB's standards per sector, as one bit set; summing
     # distinct bits is OR (SQLite has no bit_or aggregate).
     consultant_set = (
@@ -147,7 +150,6 @@ def _derived(ids: list[int] | None):
     )
     scope_set = (
         select(scope.c.provider_id, scope.c.sector, func.sum(_bits(scope.c.standard)).label("bits"))
-        .where(*([] if ids is None else [scope.c.provider_id.in_(ids)]))
         .group_by(scope.c.provider_id, scope.c.sector)
         .subquery("scope_set")
     )
@@ -189,6 +191,29 @@ def _derived(ids: list[int] | None):
         .where(p.c.kind == ProviderKind.CERTIFICATION_BODY, *mine)
     )
     return union_all(consultants, bodies)
+
+
+def _recognised_scope(p, mine: list):
+    """A CB's scope rows whose standard's IAF MLA scheme its body is confirmed for.
+
+    A standard the body is not recognised for gets no key and no bit: the narrowing never
+    sees it, so a request for it never reaches the CB (suspension is checked on the copy).
+    """
+    scope = AccreditationScope.__table__
+    recognition = BodySchemeRecognition.__table__
+    return (
+        select(scope.c.provider_id, scope.c.standard, scope.c.sector)
+        .select_from(scope)
+        .join(p, p.c.id == scope.c.provider_id)
+        .join(
+            recognition,
+            (recognition.c.body_id == p.c.accreditation_body_id)
+            & (recognition.c.scheme == case(SCHEME_OF_STANDARD, value=scope.c.standard))
+            & (recognition.c.status == CONFIRMED),
+        )
+        .where(*mine)
+        .subquery("recognised_scope")
+    )
 
 
 _INSERTED = [*KEY_COLUMNS, "standard_set", *COPIED]

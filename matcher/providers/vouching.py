@@ -14,9 +14,11 @@ from sqlmodel import Session, col, select
 from matcher import matching
 from matcher.businesses.state import fresh
 from matcher.db import in_chunks
+from matcher.iso.schemes import SCHEME_OF_STANDARD
 from matcher.matching import OfferHistory, Ranking, RequestFacts, Selection
 from matcher.models import AccreditationBody, Provider, ProviderKind, ProviderStatus
 from matcher.providers.accreditation import body_is_usable
+from matcher.providers.recognition import confirmed_schemes
 
 NO_LONGER_VOUCHED = "suspended, or its accreditation body was, while this run was matching"
 # Why CertMatch took a lead back (LeadOffer.cancelled_because), for the provider's lead page.
@@ -41,7 +43,9 @@ def still_vouched(
     dropped: dict[int, str] = {}
     while selection.chosen:
         chosen = [c.provider.id for c in selection.chosen]
-        gone = set(chosen) - lock_vouched(session, chosen, today=now.date())
+        gone = set(chosen) - lock_vouched(
+            session, chosen, today=now.date(), standards=facts.standards
+        )
         if not gone:
             break
         dropped |= dict.fromkeys(gone, NO_LONGER_VOUCHED)
@@ -50,32 +54,44 @@ def still_vouched(
     return Selection(chosen=selection.chosen, skipped={**selection.skipped, **dropped})
 
 
-def lock_vouched(session: Session, provider_ids: Iterable[int], *, today: date) -> set[int]:
+def lock_vouched(
+    session: Session, provider_ids: Iterable[int], *, today: date, standards: Iterable[str] = ()
+) -> set[int]:
     """Lock the providers' rows in id order; return those CertMatch still vouches for.
 
     Read under the lock, so the answer is current: verified and, for a CB, accredited in date
-    by a recognised body that is not suspended.
+    by a body that is not suspended and is recognised for the scheme of each of `standards`.
     """
-    return vouched_among(session, provider_rows(session, provider_ids, lock=True), today=today)
+    rows = provider_rows(session, provider_ids, lock=True)
+    return vouched_among(session, rows, today=today, standards=standards)
 
 
-def vouched_among(session: Session, rows: list, *, today: date) -> set[int]:
+def vouched_among(
+    session: Session, rows: list, *, today: date, standards: Iterable[str] = ()
+) -> set[int]:
     """The ids among `provider_rows` CertMatch vouches for, their bodies read as they are."""
-    gone = why_not_vouched(session, rows, today=today)
+    gone = why_not_vouched(session, rows, today=today, standards=standards)
     return {row.id for row in rows if row.id not in gone}
 
 
-def why_not_vouched(session: Session, rows: list, *, today: date) -> dict[int, str]:
+def why_not_vouched(
+    session: Session, rows: list, *, today: date, standards: Iterable[str] = ()
+) -> dict[int, str]:
     """Id -> why CertMatch does not vouch for it, for each of `provider_rows` it does not.
 
-    A CB still verified whose body stopped counting lost it to its body; any other lost it to
-    its own status (a lapsed accreditation too: the daily expiry job suspends it).
+    A CB still verified whose body stopped counting (suspended, recognised for no scheme, or
+    not for the scheme of one of `standards`) lost it to its body; any other lost it to its
+    own status (a lapsed accreditation too: the daily expiry job suspends it).
     """
     body_ids = {row.accreditation_body_id for row in rows} - {None}
     bodies = fresh(
         session, select(AccreditationBody).where(col(AccreditationBody.id).in_(body_ids))
     )
     usable = {body.id for body in bodies if body_is_usable(body)}
+    needed = {SCHEME_OF_STANDARD[s] for s in standards if s in SCHEME_OF_STANDARD}
+    if needed:
+        schemes = confirmed_schemes(session, usable)
+        usable = {body_id for body_id in usable if needed <= schemes.get(body_id, set())}
     why = {}
     for row in rows:
         if row.status != ProviderStatus.VERIFIED:

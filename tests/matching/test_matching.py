@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from matcher import matching
+from matcher.iso.reference import STANDARDS
 from matcher.matching import (
     CERTIFICATION_BODY,
     CONSULTANT,
@@ -35,7 +36,7 @@ def cb(provider_id: int, **values) -> ProviderFacts:
         "country": "GB",
         "countries": frozenset({"GB"}),
         "scope": frozenset({("iso9001", 17)}),
-        "accreditation_recognised": True,
+        "recognised_standards": frozenset(STANDARDS),
         "accreditation_expires_on": date(2027, 1, 1),
     }
     return ProviderFacts(id=provider_id, **{**base, **values})
@@ -207,7 +208,7 @@ def test_each_hard_filter_counts_the_providers_it_removed():
         consultant(3),
         cb(4, scope=frozenset({("iso14001", 17)})),
         cb(5, scope=frozenset({("iso9001", 3)})),
-        cb(6, accreditation_recognised=False),
+        cb(6, recognised_standards=frozenset({"iso14001"})),
         cb(7, accreditation_expires_on=date(2026, 3, 1)),
         cb(8, countries=frozenset({"FR"})),
         cb(9, max_employees=20),

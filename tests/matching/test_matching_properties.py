@@ -36,7 +36,9 @@ def providers(draw, provider_id: int) -> ProviderFacts:
         scope=frozenset((s, sector) for s in standards for sector in sectors or {17})
         if kind == CERTIFICATION_BODY
         else frozenset(),
-        accreditation_recognised=draw(st.booleans()) or draw(st.booleans()),
+        recognised_standards=draw(st.frozensets(st.sampled_from(STANDARDS)))
+        if draw(st.booleans())
+        else frozenset(STANDARDS),
         accreditation_expires_on=date(2026, 3, 1) + timedelta(days=draw(st.integers(-5, 400))),
         min_employees=low,
         max_employees=low + draw(st.integers(0, 500)),
@@ -95,7 +97,7 @@ def fits(request, provider, offered: dict[int, ProviderFacts]) -> bool:
     if provider.kind == CERTIFICATION_BODY:
         if any((s, request.sector) not in provider.scope for s in request.standards):
             return False
-        if not provider.accreditation_recognised:
+        if not set(request.standards) <= provider.recognised_standards:
             return False
         if provider.accreditation_expires_on < NOW.date():
             return False
