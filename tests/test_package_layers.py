@@ -80,3 +80,20 @@ def test_lower_packages_never_import_higher_ones():
         if rank[b] > rank[a]
     ]
     assert upward == []
+
+
+def test_the_naive_references_serve_only_the_tests_and_the_benchmark():
+    # candidates.naive loads every provider (or every narrowed one) in full: fine as the
+    # tests' oracle, far too slow for a match run at 100,000 providers.
+    users = []
+    for root in (MATCHER, MATCHER.parent / "workers"):
+        for path in root.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                if "matcher.candidates.naive" in names:
+                    users.append(str(path.relative_to(MATCHER.parent)))
+    assert users == []

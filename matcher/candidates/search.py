@@ -36,7 +36,6 @@ from matcher.matching import (
     CERTIFICATION_BODY,
     CONSULTANT,
     OfferHistory,
-    ProviderFacts,
     Ranking,
     RequestFacts,
     Selection,
@@ -80,26 +79,6 @@ def request_facts(quote_request: QuoteRequest) -> RequestFacts:
         current_consultant_id=quote_request.current_consultant_id,
         reference_days=reference_days(quote_request.employees),
     )
-
-
-@cache
-def _narrowed(kinds: tuple[str, ...], standard_count: int, dialect: str):
-    """Every provider of the kinds asked for that passes the SQL filters; built once."""
-    selects = kind_selects(standard_count)
-    chosen = [selects[kind] for kind in kinds]
-    narrowed = (chosen[0] if len(chosen) == 1 else union_all(*chosen)).subquery("narrowed")
-    return with_provider(narrowed, dialect)
-
-
-def find_candidates(session: Session, request: RequestFacts, now: datetime) -> list[ProviderFacts]:
-    """Load the providers that pass every filter SQL can check, as matcher facts."""
-    kinds = matching.KINDS_FOR_SERVICE.get(request.service, ())
-    if not kinds or not request.standards:
-        return []
-    conn = session.connection()
-    query = _narrowed(kinds, len(request.standards), conn.dialect.name)
-    rows = conn.execute(query, parameters(request, now)).all()
-    return facts_of(request, rows)
 
 
 def _affiliations(session: Session, ids: Iterable[int]) -> dict[int, frozenset[int]]:

@@ -4,9 +4,8 @@ import random
 from datetime import timedelta
 
 from matcher import matching
-from matcher.candidates.naive import load_every_provider
+from matcher.candidates.naive import find_candidates, load_every_provider
 from matcher.candidates.narrowing import count_removed
-from matcher.candidates.search import find_candidates
 from matcher.matching import OfferHistory, RequestFacts
 from matcher.models import LeadOffer, ProviderStatus, utcnow
 from tests.market import (

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from matcher import matching
-from matcher.candidates.search import find_candidates, request_facts
+from matcher.candidates.naive import find_candidates
+from matcher.candidates.search import request_facts
 from matcher.models import Provider, utcnow
 from matcher.providers import track_record
 from matcher.quotes import answers, decisions
