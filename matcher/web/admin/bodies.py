@@ -1,14 +1,16 @@
-"""Admin: the recognised accreditation bodies, added, suspended and restored with an audit row."""
+"""Admin: the accreditation bodies, added, suspended and restored, and confirmed or rejected
+scheme by scheme, each with an audit row."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from matcher.db import get_session
+from matcher.iso.schemes import CONFIDENCE_WORDS, CONFIRMED, SCHEMES
 from matcher.models import AccreditationBody, AuditLog, utcnow
-from matcher.providers import accreditation
-from matcher.vetting import body_recognition
+from matcher.providers import accreditation, recognition
+from matcher.vetting import body_recognition, scheme_recognition
 from matcher.web.admin import bp
-from matcher.web.admin.forms import BodyForm, BodyStatusForm
+from matcher.web.admin.forms import BodyForm, BodyStatusForm, SchemeDecisionForm
 from matcher.web.auth.guards import admin_required
 
 
@@ -30,9 +32,13 @@ def bodies():
             )
             session.add(body)
             session.flush()
+            recognition.ensure_scheme_rows(session)
             _audit_body(session, body, "add_body")
             session.commit()
-            flash(f"{body.acronym} added to the recognised bodies.", "success")
+            flash(
+                f"{body.acronym} added. It counts once you confirm a scheme it signs for.",
+                "success",
+            )
             return redirect(url_for("admin.bodies"), code=303)
     elif form.is_submitted():
         status = 422
@@ -41,7 +47,40 @@ def bodies():
         form=form,
         bodies=accreditation.all_bodies(session),
         status_form=BodyStatusForm(),
+        schemes=recognition.scheme_rows(session),
+        scheme_names=SCHEMES,
+        confidence_words=CONFIDENCE_WORDS,
+        scheme_form=SchemeDecisionForm(),
     ), status
+
+
+@bp.post("/bodies/<int:body_id>/schemes/<scheme>")
+@admin_required
+def body_scheme(body_id: int, scheme: str):
+    session = get_session()
+    form = SchemeDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = scheme_recognition.decide_scheme(
+        session, body_id, scheme, status=form.status.data, actor_id=current_user.id, now=utcnow()
+    )
+    if outcome is None:
+        abort(404)
+    back = url_for("admin.bodies", _anchor=f"body-{body_id}")
+    if not outcome.changed:
+        # A double click, or another admin first: nothing happened, so nothing is logged.
+        session.rollback()
+        return redirect(back, code=303)
+    session.commit()
+    what = f"{outcome.body.acronym}, {SCHEMES[scheme]}"
+    if outcome.row.status == CONFIRMED:
+        message = f"{what}: confirmed. Its CBs can be offered these requests now."
+    else:
+        message = f"{what}: rejected. Its CBs are no longer offered these requests."
+        if outcome.withdrawn:
+            message += f" {outcome.withdrawn} open lead(s) withdrawn and re-matched."
+    flash(message, "success")
+    return redirect(back, code=303)
 
 
 @bp.post("/bodies/<int:body_id>/status")

@@ -62,6 +62,14 @@ class BodyStatusForm(SafeForm):
     suspended = HiddenField("Suspended", [AnyOf(["0", "1"], "Choose suspend or restore.")])
 
 
+class SchemeDecisionForm(SafeForm):
+    """Confirm or reject one body's recognition for one scheme: CSRF and the decision."""
+
+    status = HiddenField(
+        "Decision", [AnyOf(["confirmed", "rejected"], "Choose confirm or reject.")]
+    )
+
+
 class ProviderFilterForm(SafeForm):
     class Meta:
         csrf = False

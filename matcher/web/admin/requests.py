@@ -30,7 +30,7 @@ FILTER_LABELS = {
     "kind": "kind does not fit the service asked",
     "standards": "does not offer every requested standard",
     "sector": "sector not covered (scope or specialism)",
-    "accreditation_body": "accreditation body not recognised or suspended",
+    "accreditation_body": "accreditation body suspended, or not recognised for a requested scheme",
     "accreditation_expired": "accreditation expired",
     "country": "does not serve the country",
     "employees": "headcount outside its range",

@@ -11,7 +11,7 @@ from matcher.models import (
     Provider,
     utcnow,
 )
-from matcher.providers import accreditation, affiliation_lists, audit_log, evidence
+from matcher.providers import accreditation, affiliation_lists, audit_log, evidence, recognition
 from matcher.providers import profiles as providers
 from matcher.providers.evidence import EVIDENCE_KINDS
 from matcher.vetting import change_review
@@ -91,6 +91,9 @@ def _render_detail(provider: Provider, *, decision_form=None, changes_form=None,
         evidence_kinds=EVIDENCE_KINDS,
         body=body,
         body_usable=accreditation.body_is_usable(body),
+        body_standards=recognition.recognised_standards(session, [body.id]).get(body.id)
+        if body
+        else frozenset(),
         pending_body=pending_body,
         warnings=accreditation.expiry_warnings(provider, today=utcnow().date()),
         trail=audit_log.audit_trail(session, provider),
