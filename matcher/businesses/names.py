@@ -1,4 +1,9 @@
-"""Find the business's own names (company, contact, mailbox) in free text.
+"""Names: find the business's own names in free text, and compare organisation names.
+
+`same_organisation_key` folds a name to the form in which two spellings of one organisation
+compare equal ("Acme Consulting Ltd." and "ACME consulting"): see its docstring.
+
+Finding the business's own names (company, contact, mailbox) in free text:
 
 The rule: a name is removed as a whole phrase (its words in order, whatever punctuation joins
 them, legal forms such as "Ltd" or "GmbH" optional), case- and accent-insensitively. A single
@@ -210,3 +215,45 @@ def name_alternatives(names: Iterable[str | None], *, known_words: Iterable[str]
     ordered = [p for _, p in sorted(phrases, key=lambda item: item[0], reverse=True)]
     ordered += sorted(singles.values(), key=len, reverse=True)
     return [rf"(?<![^\W_])(?:{p})(?![^\W_])" for p in ordered]
+
+
+# Legal forms as their letters run together, so "S.A.", "Sp. z o.o.", "A/S" and "S.à r.l."
+# are recognised once punctuation is gone; a few more than the redaction needs.
+_LEGAL_FORMS_RUN_TOGETHER = LEGAL_FORMS | _words(
+    "spzoo sadecv ltda lda se ek gbr gesmbh sagl spol ou pvt sdn bhd"
+)
+# "S.p.A." is three words of a letter each; a legal form spans at most five ("S.A. de C.V.").
+_LONGEST_FORM_WORDS = 5
+_AND_WORDS = _words("and und et y e")
+_APOSTROPHES = re.compile(r"['’`]")
+
+
+def same_organisation_key(name: str | None) -> str:
+    """Fold an organisation's name to the key two spellings of it share ("" for no name).
+
+    Case, accents, punctuation, spacing, a leading "The", "&" for "and" and trailing legal
+    forms (Ltd, GmbH, S.A., Sp. z o.o., A/S, ...) make no difference; every other letter does,
+    so "Acme Consulting Ltd." and "ACME consulting" share a key and "Acme Consultancy" does not.
+    """
+    text = _APOSTROPHES.sub("", fold(name or "")).replace("&", " and ")
+    words = _WORD.findall(text)
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    while len(words) > 1 and (size := _trailing_legal_form(words)):
+        del words[-size:]
+        # "GmbH & Co. KG": an "and" between two legal forms goes with them.
+        if words[-1] in _AND_WORDS and _trailing_legal_form(words[:-1]):
+            words.pop()
+    return "".join(words)
+
+
+def _trailing_legal_form(words: list[str]) -> int:
+    """How many of the last words spell a legal form (0 for none); the first word stays."""
+    for size in range(1, min(_LONGEST_FORM_WORDS, len(words) - 1) + 1):
+        tail = words[-size:]
+        # Several words only as initials: "s a" is S.A., "consulting as" is not "consultingas".
+        if (size == 1 or all(len(word) <= 2 for word in tail)) and (
+            "".join(tail) in _LEGAL_FORMS_RUN_TOGETHER
+        ):
+            return size
+    return 0
