@@ -10,13 +10,11 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from matcher import links
+from matcher.businesses.consultants import registered_consultant_ids
 from matcher.businesses.state import lock_request
 from matcher.iso import reference
 from matcher.models import (
     OPEN_STATUSES,
-    Provider,
-    ProviderKind,
-    ProviderStatus,
     QuoteRequest,
     RequestStatus,
     utcnow,
@@ -48,6 +46,8 @@ class RequestDetails:
     current_consultant: str | None
     budget: int | None
     notes: str | None
+    # Consultants used in the last two years besides the current one, at most three.
+    previous_consultants: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A hash of the normalised submission, for spotting the same form sent twice."""
@@ -71,7 +71,8 @@ def submit_request(session: Session, details: RequestDetails) -> tuple[QuoteRequ
     ).first()
     if earlier is not None:
         return earlier, False
-    consultant_id = _registered_consultant_id(session, details.current_consultant)
+    typed = [details.current_consultant or "", *details.previous_consultants]
+    consultant_id, *previous_ids = registered_consultant_ids(session, typed)
     quote_request = QuoteRequest(
         public_id=links.new_public_id(),
         fingerprint=fingerprint,
@@ -90,6 +91,10 @@ def submit_request(session: Session, details: RequestDetails) -> tuple[QuoteRequ
         timeline=details.timeline,
         current_consultant_id=consultant_id,
         current_consultant_name=details.current_consultant,
+        previous_consultants=[
+            {"name": name, "provider_id": provider_id}
+            for name, provider_id in zip(details.previous_consultants, previous_ids, strict=True)
+        ],
         budget=details.budget,
         notes=details.notes,
         currency=reference.currency_for_country(details.country),
@@ -181,18 +186,6 @@ def resend_links(session: Session, email: str) -> int:
         },
     )
     return len(open_requests)
-
-
-def _registered_consultant_id(session: Session, name: str | None) -> int | None:
-    # The business may type the name freely; link it when it names a verified consultant.
-    if not name:
-        return None
-    return session.exec(
-        select(Provider.id)
-        .where(func.lower(Provider.name) == name.lower())
-        .where(Provider.kind == ProviderKind.CONSULTANT)
-        .where(Provider.status == ProviderStatus.VERIFIED)
-    ).first()
 
 
 def _lock_fingerprint(session: Session, fingerprint: str) -> None:

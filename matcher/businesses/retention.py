@@ -58,6 +58,7 @@ PURGED_VALUES = {
     "notes": None,
     "current_consultant_id": None,
     "current_consultant_name": None,
+    "previous_consultants": [],
     # Not a hash of anything any more: it would still confirm a guessed submission.
     "fingerprint": "",
 }

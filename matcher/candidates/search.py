@@ -77,6 +77,7 @@ def request_facts(quote_request: QuoteRequest) -> RequestFacts:
         budget=quote_request.budget,
         currency=quote_request.currency,
         current_consultant_id=quote_request.current_consultant_id,
+        previous_consultant_ids=tuple(quote_request.previous_consultant_ids),
         reference_days=reference_days(quote_request.employees),
     )
 
@@ -210,15 +211,14 @@ def _fates(kinds: tuple[str, ...], standard_count: int):
 def _exclusions(session: Session, request: RequestFacts, history: OfferHistory) -> dict:
     """Providers offered before, and those each kind's impartiality rule keeps out."""
     others = dict(history.offered)
-    consultant = request.current_consultant_id
-    touching = set(others) | ({consultant} if consultant is not None else set())
+    touching = set(others) | request.consultant_ids
     affiliates = _affiliations(session, touching) if touching else {}
     conflicts = {CONSULTANT: set(), CERTIFICATION_BODY: set()}
     for kind, ids in conflicts.items():
         for other_id, other_kind in others.items():
             if other_kind != kind:
                 ids.update(affiliates.get(other_id, ()))
-    if consultant is not None:
+    for consultant in request.consultant_ids:
         conflicts[CERTIFICATION_BODY].update(affiliates.get(consultant, ()))
     # Never an empty IN list: SQL renders that as a subquery, run for every row. No provider
     # has id 0.

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 CONSULTANT = "consultant"
 CERTIFICATION_BODY = "certification_body"
@@ -32,8 +33,16 @@ class RequestFacts:
     budget: Decimal | None = None
     currency: str | None = None
     current_consultant_id: int | None = None
+    # Registered consultants the business used in the last two years besides the current one.
+    previous_consultant_ids: tuple[int, ...] = ()
     # Typical initial audit days for the headcount (IAF MD 5), used only for the price fit.
     reference_days: float = 4.0
+
+    @cached_property
+    def consultant_ids(self) -> frozenset[int]:
+        """The business's registered consultants: the current one and those of two years."""
+        current = () if self.current_consultant_id is None else (self.current_consultant_id,)
+        return frozenset((*current, *self.previous_consultant_ids))
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,8 @@ def failed_filter(
 def conflicts(request: RequestFacts, provider: ProviderFacts, others: dict[int, str]) -> bool:
     """Whether impartiality keeps the provider out, given the providers already chosen."""
     # ISO/IEC 17021-1 cl. 5.2: an affiliated consultant and CB never share a request, and a
-    # CB never audits a business its own affiliate is advising.
-    consultant = request.current_consultant_id
-    if provider.kind == CERTIFICATION_BODY and consultant in provider.affiliated_ids:
+    # CB never audits a business its own affiliate advises or advised in the last two years.
+    if provider.kind == CERTIFICATION_BODY and request.consultant_ids & provider.affiliated_ids:
         return True
     return any(
         other_id in provider.affiliated_ids and other_kind != provider.kind

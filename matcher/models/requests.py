@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from matcher.models.base import created_at_field, timestamp_field
@@ -45,6 +45,12 @@ class QuoteRequestBase(SQLModel):
     timeline: str = Field(max_length=20)
     current_consultant_id: int | None = Field(default=None, foreign_key="provider.id")
     current_consultant_name: str | None = Field(default=None, max_length=200)
+    # Consultants the business used in the last two years, at most three, each as typed with
+    # the registered consultant it names (or None): [{"name": ..., "provider_id": ...}].
+    # Resolved when the request is written; on the row, so the matcher reads one row.
+    previous_consultants: list[dict] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     budget: int | None = None
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     currency: str = Field(max_length=3)
@@ -69,3 +75,8 @@ class QuoteRequest(QuoteRequestBase, table=True):
     def standard_codes(self) -> list[str]:
         """The requested standards as a list of codes."""
         return self.standards.split()
+
+    @property
+    def previous_consultant_ids(self) -> list[int]:
+        """The registered consultants among those the business used in the last two years."""
+        return [c["provider_id"] for c in self.previous_consultants if c.get("provider_id")]

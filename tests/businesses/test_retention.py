@@ -40,9 +40,13 @@ PERSONAL = {
     "region": "Wensleydale Vale",
     "notes": "Quentin prefers calls on 07700 900123.",
     "current_consultant_name": "Harriet Vossberg",
+    "previous_consultants": [{"name": "Ottoline Brackenbury Advisers", "provider_id": None}],
 }
 # Pieces of the above as they may be copied into mail bodies, messages and comments.
-TRACES = ("zebulon", "quentin", "marlowe", "7946 0123", "900123", "wensleydale", "vossberg")
+TRACES = (
+    "zebulon", "quentin", "marlowe", "7946 0123", "900123", "wensleydale", "vossberg",
+    "brackenbury",
+)  # fmt: skip
 
 
 def _dump(db) -> str:

@@ -83,6 +83,7 @@ def random_request(rng: random.Random, consultant_ids: list[int]) -> RequestFact
         employees=rng.choice((5, 30, 120)),
         currency="GBP",
         current_consultant_id=rng.choice([None, None, *consultant_ids]),
+        previous_consultant_ids=tuple(rng.sample(consultant_ids, rng.choice((0, 0, 1, 2)))),
     )
 
 

@@ -173,6 +173,9 @@ def test_sql_ranked_matching_equals_the_naive_matchers_head_and_offers_in_any_ma
             budget=rng.choice((None, Decimal("0"), Decimal("3000"), Decimal("20000"))),
             currency=rng.choice(("GBP", None)),
             current_consultant_id=rng.choice([None, *consultants]),
+            previous_consultant_ids=tuple(
+                rng.sample(consultants, rng.randint(0, min(len(consultants), 2)))
+            ),
         )
         # A request's life: offers, some declined, re-matches with the history so far.
         offered: set[int] = set()

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from matcher import matching
+from matcher.candidates.impartiality import kept_out_by_consultants
 from matcher.db import get_session
 from matcher.iso.reference import STANDARDS, iaf_sectors
 from matcher.leads import offers
@@ -36,7 +37,9 @@ FILTER_LABELS = {
     "employees": "headcount outside its range",
     "capacity": "at its monthly lead cap",
     "already_offered": "already offered this request",
-    "impartiality": "impartiality: affiliated with a provider involved",
+    "impartiality": (
+        "impartiality: affiliated with a provider involved or with the business's consultant"
+    ),
 }
 
 
@@ -78,6 +81,7 @@ def request_detail(request_id: int):
         req=quote_request,
         offers=request_offers(session, request_id),
         runs=match_runs(session, request_id),
+        kept_out=kept_out_by_consultants(session, quote_request),
         form=RematchForm(),
         filter_labels=FILTER_LABELS,
         weights=matching.WEIGHTS,

@@ -1,7 +1,9 @@
 """The one free request form, and the resend-my-links form."""
 
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
+    Field,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,7 +18,9 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
+from wtforms.widgets import html_params
 
 from matcher.iso import reference
 from matcher.web.forms import SafeForm, choice_list, email_field, phone_validator, strip_filter
@@ -25,6 +29,48 @@ from matcher.web.forms import SafeForm, choice_list, email_field, phone_validato
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+MAX_PREVIOUS_CONSULTANTS = 3
+CONSULTANT_NAME_LENGTH = 200
+
+
+class NameListField(Field):
+    """A few one-line text inputs sharing one name; its data is the names typed, trimmed."""
+
+    def __init__(self, label=None, validators=None, *, slots: int, max_length: int, **kwargs):
+        super().__init__(label, validators, default=list, **kwargs)
+        self.slots = slots
+        self.max_length = max_length
+
+    def process_formdata(self, valuelist):
+        self.data = [value.strip() for value in valuelist if value.strip()]
+
+    def __call__(self, **kwargs):
+        # Refused input is shown back whole, even past the slots, so the person can fix it.
+        kwargs = {key: value for key, value in kwargs.items() if value is not None}
+        values = list(self.data or [])
+        values += [""] * (self.slots - len(values))
+        inputs = []
+        for number, value in enumerate(values, start=1):
+            extra = {"id": self.id} if number == 1 else {"aria-label": f"Consultant {number}"}
+            params = html_params(
+                name=self.name,
+                type="text",
+                value=value,
+                maxlength=self.max_length,
+                **extra,
+                **kwargs,
+            )
+            inputs.append(Markup(f"<input {params}>"))
+        return Markup('<div class="name-list">') + Markup("").join(inputs) + Markup("</div>")
+
+
+def _few_short_names(form, field):
+    if len(field.data) > MAX_PREVIOUS_CONSULTANTS:
+        raise ValidationError("Name at most three consultants.")
+    if any(len(name) > CONSULTANT_NAME_LENGTH for name in field.data):
+        raise ValidationError(f"Keep each name to {CONSULTANT_NAME_LENGTH} characters or fewer.")
 
 
 def _country_choices():
@@ -92,6 +138,12 @@ class QuoteRequestForm(SafeForm):
         "Consultant already helping you (optional)",
         [Optional(), Length(max=200)],
         filters=[strip_filter],
+    )
+    previous_consultants = NameListField(
+        "Other consultants you used in the last two years (optional)",
+        [_few_short_names],
+        slots=MAX_PREVIOUS_CONSULTANTS,
+        max_length=CONSULTANT_NAME_LENGTH,
     )
     budget = IntegerField(
         "Budget (optional)", [Optional(), NumberRange(0, 100_000_000, "Enter a whole amount.")]

@@ -124,6 +124,7 @@ def _details(form: QuoteRequestForm) -> RequestDetails:
         certification_status=form.certification_status.data,
         timeline=form.timeline.data,
         current_consultant=form.current_consultant.data or None,
+        previous_consultants=tuple(form.previous_consultants.data),
         budget=form.budget.data,
         notes=form.notes.data or None,
     )
