@@ -63,6 +63,11 @@ def required_for(user: User) -> bool:
     return user.role == Role.ADMIN and current_app.config["ADMIN_TWO_FACTOR"] == REQUIRED
 
 
+def must_enrol(user: User) -> bool:
+    """Whether the user must set up two-factor sign-in before going anywhere else."""
+    return required_for(user) and not is_enrolled(user)
+
+
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)

@@ -14,10 +14,12 @@ from tests.auth_helpers import (
     code_at,
     login,
     make_admin,
+    make_provider_user,
     offered_totp_secret,
     post_form,
     two_factor_state,
 )
+from tests.provider_factories import make_provider
 
 SETUP = "/account/two-factor"
 
@@ -105,3 +107,12 @@ def test_the_cli_reset_names_an_unknown_account(app_env):
     )  # fmt: skip
     assert result.returncode != 0
     assert "no account for nobody@certmatch.example" in result.stderr
+
+
+def test_only_an_admin_without_two_factor_must_set_it_up_and_only_while_it_is_required(app, db):
+    bare = make_admin(db, "bare@certmatch.example", with_two_factor=False)
+    enrolled = make_admin(db, "enrolled@certmatch.example")
+    provider = make_provider_user(db, make_provider(db))
+    assert [two_factor.must_enrol(u) for u in (bare, enrolled, provider)] == [True, False, False]
+    app.config["ADMIN_TWO_FACTOR"] = "optional"
+    assert not two_factor.must_enrol(bare)

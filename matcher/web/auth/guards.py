@@ -22,7 +22,7 @@ def admin_required(view: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         if current_user.role != Role.ADMIN:
             abort(403)
-        if two_factor.required_for(current_user) and not two_factor.is_enrolled(current_user):
+        if two_factor.must_enrol(current_user):
             flash("Admins need two-factor sign-in: set it up to use the console.", "error")
             return redirect(url_for("auth.two_factor_setup"), code=303)
         return view(*args, **kwargs)

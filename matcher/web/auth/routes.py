@@ -45,7 +45,7 @@ def _no_account_submitted() -> bool:
 
 def home_for(user) -> str:
     """Where a user lands after logging in."""
-    if two_factor.required_for(user) and not two_factor.is_enrolled(user):
+    if two_factor.must_enrol(user):
         return url_for("auth.two_factor_setup")
     return url_for("admin.dashboard") if user.role == Role.ADMIN else url_for("provider.inbox")
 
@@ -106,7 +106,7 @@ def complete_login(user, next_url: str | None):
     users.start_session(session, user)
     session.commit()
     login_user(user)
-    if two_factor.required_for(user) and not two_factor.is_enrolled(user):
+    if two_factor.must_enrol(user):
         next_url = None  # nowhere else to go before the set-up
     # Checked again: a half-done sign-in may have been started before this check existed.
     return redirect(safe_next(next_url) or home_for(user), code=303)
