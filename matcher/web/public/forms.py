@@ -154,8 +154,9 @@ class QuoteRequestForm(SafeForm):
         filters=[strip_filter],
     )
     consent = BooleanField(
-        "I agree that CertMatch shares my anonymised request with up to six verified providers "
-        "and, once I accept a quote, my contact details with that provider.",
+        "I agree that CertMatch shares my anonymised request with verified providers, at most "
+        "three providers at a time and six in all, and, once I accept a quote, my contact "
+        "details with that provider.",
         [DataRequired("Please agree so that we can ask providers for quotes.")],
     )
     # Honeypot: hidden from people, irresistible to bots.
