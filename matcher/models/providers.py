@@ -91,8 +91,11 @@ class Provider(SQLModel, table=True):
     # Consultants only.
     insurance_expires_on: date | None = None
 
-    # Changes to accreditation or scope wait here until an admin approves them.
-    pending_changes: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Changes to accreditation or scope wait here until an admin approves them. Nothing
+    # waiting is SQL NULL, not a JSON null, so `IS NULL` tells the two apart in SQL.
+    pending_changes: dict | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
     # Track record, kept current by the offer lifecycle and read by the matcher.
     offers_received: int = 0

@@ -66,7 +66,7 @@ def save_profile(
         kept = set(before["scope"]) & {tuple(pair) for pair in reviewed["scope"]}
         if kept != set(before["scope"]):
             providers.replace_coverage(session, provider, scope=kept)
-    parked = reviewed_changes.update_profile(
+    proposal = reviewed_changes.update_profile(
         session,
         provider,
         fields=fields,
@@ -74,7 +74,6 @@ def save_profile(
         reviewed=reviewed,
         packages=packages,
     )
-    proposal = _without_time(provider.pending_changes) if parked else {}
     if qualifications is not None:
         waiting = _save_qualifications(session, provider, qualifications, actor_id=actor_id)
         if waiting:

@@ -33,8 +33,14 @@ def what_changes(pending: dict[str, Any]) -> str:
     return " and ".join(parts) or "profile"
 
 
-def propose_changes(session: Session, provider: Provider, changes: dict[str, Any]) -> bool:
-    """Park accreditation/scope changes for review; return whether anything differs."""
+def changes_to_review(
+    session: Session, provider: Provider, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The parked fields and scope that differ from the live profile, as JSON values.
+
+    Writes nothing: the caller parks them (matcher/providers/profile_edits.py), with the
+    consultant's qualifications, in one write.
+    """
     current = coverage(session, provider)
     wanted: dict[str, Any] = {}
     for name in PARKED_FIELDS:
@@ -43,12 +49,7 @@ def propose_changes(session: Session, provider: Provider, changes: dict[str, Any
             wanted[name] = value.isoformat() if isinstance(value, date) else value
     if "scope" in changes and sorted(changes["scope"]) != current["scope"]:
         wanted["scope"] = [list(pair) for pair in sorted(changes["scope"])]
-    if not wanted:
-        return False
-    provider.pending_changes = {**wanted, "submitted_at": utcnow().isoformat()}
-    session.add(provider)
-    session.flush()
-    return True
+    return wanted
 
 
 def update_profile(
@@ -59,12 +60,12 @@ def update_profile(
     coverage_lists: dict[str, Any],
     reviewed: dict[str, Any],
     packages: Iterable[dict[str, Any]] | None = None,
-) -> bool:
+) -> dict[str, Any]:
     """Save the profile and price list at once, except accreditation, scope and a verified
     provider's name (admin review).
 
-    `packages` None leaves a consultant's bands as they are. Returns whether something was
-    parked for review. Flush only.
+    `packages` None leaves a consultant's bands as they are. Returns what differs among
+    those, to wait for review (`changes_to_review`); parking it is the caller's. Flush only.
     """
     # Only a verified provider reaches its profile: before that, the application is reviewed
     # as a whole and the join form sets the name.
@@ -78,4 +79,4 @@ def update_profile(
     replace_coverage(session, provider, **coverage_lists)
     if packages is not None:
         replace_packages(session, provider, packages)
-    return propose_changes(session, provider, reviewed) if reviewed else False
+    return changes_to_review(session, provider, reviewed) if reviewed else {}

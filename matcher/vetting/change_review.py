@@ -1,9 +1,9 @@
 """An admin's review of the changes a provider parked: approve or refuse, and tell it (flush only).
 
 A CB's accreditation (body, number, expiry) and scope widenings, a verified provider's new name
-(matcher/providers/reviewed_changes.py propose_changes) and a verified consultant's new
-qualifications (matcher/providers/qualification_review.py) wait in `Provider.pending_changes`
-until an admin decides on the admin provider page.
+(matcher/providers/reviewed_changes.py) and a verified consultant's new qualifications
+(matcher/providers/qualification_review.py) wait in `Provider.pending_changes`, parked by
+matcher/providers/profile_edits.py, until an admin decides on the admin provider page.
 """
 
 from datetime import date

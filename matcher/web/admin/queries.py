@@ -1,5 +1,6 @@
 """Read-only queries of the admin console, and the outbox resend action."""
 
+from sqlalchemy import String, cast
 from sqlmodel import Session, case, col, func, or_, select
 
 from matcher.businesses.retention import MAIL_PURGED
@@ -34,9 +35,10 @@ def status_counts(session: Session) -> list[tuple[str, int]]:
 
 def pending_change_count(session: Session) -> int:
     """Providers with accreditation or scope changes awaiting review."""
-    return session.exec(
-        select(func.count()).select_from(Provider).where(col(Provider.pending_changes).is_not(None))
-    ).one()
+    # Rows written before nothing-waiting was stored as SQL NULL hold a JSON null; its text
+    # is 'null' on both backends (PostgreSQL's json type has no equality operator).
+    waiting = cast(col(Provider.pending_changes), String) != "null"
+    return session.exec(select(func.count()).select_from(Provider).where(waiting)).one()
 
 
 def search_providers(
