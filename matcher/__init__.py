@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from matcher import queue, web
     from matcher.extensions import csrf, limiter
-    from matcher.web import security
+    from matcher.web import form_errors, security
 
     queue.init_app(app)
     csrf.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    form_errors.init_app(app)
 
     from matcher.cli import register_commands
 
