@@ -24,10 +24,9 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from matcher import links
-from matcher.businesses.state import lock_request
+from matcher.businesses.state import HELD_STATUSES, lock_request
 from matcher.models import (
     LeadOffer,
-    OfferStatus,
     OutboxMessage,
     OutboxStatus,
     Quote,
@@ -159,7 +158,7 @@ def _has_open_offers(session: Session, request_id: int) -> bool:
         session.exec(
             select(LeadOffer.id)
             .where(LeadOffer.request_id == request_id)
-            .where(col(LeadOffer.status).in_([OfferStatus.OFFERED, OfferStatus.QUOTED]))
+            .where(col(LeadOffer.status).in_(HELD_STATUSES))
         ).first()
         is not None
     )

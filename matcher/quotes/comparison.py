@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from matcher.businesses.state import OPEN_FOR_QUOTES, rating_for
+from matcher.businesses.state import HELD_STATUSES, OPEN_FOR_QUOTES, rating_for
 from matcher.iso import audit_time
 from matcher.models import (
     LeadOffer,
@@ -150,7 +150,7 @@ def _card(session, quote_request, quote, offer, provider, open_request) -> Quote
         can_accept=open_request and quote.status == QuoteStatus.FIRM,
         can_decline=open_request
         and quote.status in (QuoteStatus.FIRM, QuoteStatus.INDICATIVE)
-        and offer.status in (OfferStatus.OFFERED, OfferStatus.QUOTED),
+        and offer.status in HELD_STATUSES,
     )
 
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from matcher import links
 from matcher.businesses.state import (
+    HELD_STATUSES,
     OPEN_FOR_QUOTES,
     accepted_quote,
     fresh,
@@ -122,7 +123,7 @@ def decline_quote(session: Session, *, request_id: int, quote_id: int, now: date
     if quote.status not in (QuoteStatus.INDICATIVE, QuoteStatus.FIRM):
         raise QuoteError("This quote can no longer be declined.")
     offer = fresh(session, select(LeadOffer).where(LeadOffer.id == quote.offer_id)).one()
-    if offer.status not in (OfferStatus.OFFERED, OfferStatus.QUOTED):
+    if offer.status not in HELD_STATUSES:
         raise QuoteError("This provider is no longer working on your request.")
     firm = quote.status == QuoteStatus.FIRM
     quote.status, quote.decided_at = QuoteStatus.DECLINED, now
