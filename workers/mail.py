@@ -4,11 +4,13 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select, update
 
 from matcher.businesses.retention import MAIL_PURGED
 from matcher.db import transaction
+from matcher.dispatch import job_is_running
 from matcher.mailer import deliver, smtp_configured
 from matcher.models import OutboxMessage, OutboxStatus, utcnow
 from workers.runtime import with_app_context
@@ -16,7 +18,8 @@ from workers.runtime import with_app_context
 log = logging.getLogger(__name__)
 
 SENDING = "sending"
-# A claim older than this belonged to a worker that died mid-send.
+# A claim older than this belonged to a worker that died mid-send, whatever Redis says: no
+# mail job outlives RQ's timeout (180 s) and the horse monitor's kill a minute after it.
 STALE_CLAIM = timedelta(minutes=5)
 # After a refused attempt the next waits 1, 2, 4 ... minutes, then an hour each, until
 # MAIL_RETRY_HOURS after the mail was written: an SMTP outage of a day loses nothing.
@@ -117,15 +120,29 @@ def _lost_claim(message_id: int) -> str:
     return "purged" if status == MAIL_PURGED else "reclaimed"
 
 
-def stale_sending_ids(session, now) -> list[int]:
-    """Messages claimed by a worker that never finished."""
-    return list(
-        session.exec(
-            select(OutboxMessage.id)
+def stale_sending_ids(now: datetime) -> list[tuple[int, datetime]]:
+    """Messages claimed by a worker that is no longer sending them, each with its claim.
+
+    A claim is stale as soon as its RQ job runs on no live worker (failed, missing, or left
+    by a worker that died); while Redis cannot tell, only once it is STALE_CLAIM old.
+    """
+    with transaction() as session:
+        claims = session.exec(
+            select(OutboxMessage.id, OutboxMessage.enqueued_at)
             .where(OutboxMessage.status == SENDING)
-            .where(col(OutboxMessage.enqueued_at) < now - STALE_CLAIM)
-        )
-    )
+            .order_by(OutboxMessage.id)
+        ).all()
+    # Redis is asked outside the transaction, which on SQLite holds the write lock.
+    stale = [(message_id, claim) for message_id, claim in claims if claim < now - STALE_CLAIM]
+    try:
+        stale += [
+            (message_id, claim)
+            for message_id, claim in claims
+            if claim >= now - STALE_CLAIM and not job_is_running("mail", message_id)
+        ]
+    except (RedisError, OSError) as exc:
+        log.warning("queue unavailable, only claims older than %s freed: %s", STALE_CLAIM, exc)
+    return stale
 
 
 def retry_window() -> timedelta:

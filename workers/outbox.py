@@ -2,7 +2,7 @@
 
 import importlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlmodel import col, or_, select, update
@@ -63,23 +63,17 @@ def run_outbox_job(job_row_id: int) -> str:
 def sweep_outbox() -> dict[str, int]:
     """Re-enqueue mail and jobs still pending a minute after they were written.
 
-    A mail refused before is re-enqueued once its wait after the last attempt is over.
+    A mail refused before is re-enqueued once its wait after the last attempt is over; one
+    whose worker died mid-send at once: a kill is no refusal, and waits no backoff step.
     """
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    freed = _free_claims(stale_sending_ids(now))
     with transaction() as session:
-        stale = stale_sending_ids(session, now)
-        if stale:
-            session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(stale))
-                .where(col(OutboxMessage.status) == SENDING)
-                .values(status=OutboxStatus.PENDING)
-            )
         never_tried = (col(OutboxMessage.attempts) == 0) & or_(
             col(OutboxMessage.enqueued_at).is_(None), col(OutboxMessage.enqueued_at) < cutoff
         )
-        mail_ids = session.exec(
+        due = session.exec(
             select(OutboxMessage.id)
             .where(OutboxMessage.status == OutboxStatus.PENDING)
             .where(col(OutboxMessage.created_at) < cutoff)
@@ -96,8 +90,27 @@ def sweep_outbox() -> dict[str, int]:
             .order_by(OutboxJob.id)
             .limit(SWEEP_BATCH)
         ).all()
+    mail_ids = list(dict.fromkeys([*freed, *due]))  # the freed first, each once
     rows = [("mail", i) for i in mail_ids] + [("job", i) for i in job_ids]
     queued = enqueue_outbox_rows(rows)
     if rows:
         log.info("outbox sweep: %d of %d rows re-enqueued", queued, len(rows))
     return {"mail": len(mail_ids), "jobs": len(job_ids), "queued": queued}
+
+
+def _free_claims(claims: list[tuple[int, datetime]]) -> list[int]:
+    """Put back to pending each message still under the stale claim; return their ids."""
+    freed = []
+    with transaction() as session:
+        for message_id, claim in claims:
+            # Matched on the claim too: a row claimed again since it was looked at stays.
+            result = session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .where(col(OutboxMessage.status) == SENDING)
+                .where(col(OutboxMessage.enqueued_at) == claim)
+                .values(status=OutboxStatus.PENDING)
+            )
+            if result.rowcount == 1:
+                freed.append(message_id)
+    return freed
