@@ -1,12 +1,24 @@
 """Blueprint registration, error pages and the health check."""
 
-from flask import Flask, jsonify, render_template, request
+import logging
+
+import psycopg
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from matcher.db import get_session
 from matcher.queue import redis_is_up
 from matcher.web.bounds import BoundedIntConverter
+
+log = logging.getLogger(__name__)
+
+# SQLSTATEs of a server gone or not taking connections: connection exceptions (08...), its
+# shutdown or start-up (57P..), no connection slot left (53300). psycopg's own connection
+# failures carry none. Any other database error (a deadlock, a cancelled query) is a bug.
+UNREACHABLE_SQLSTATES = ("08", "57P", "53300")
+RETRY_AFTER_SECONDS = 60
 
 
 def init_app(app: Flask) -> None:
@@ -28,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dev_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
 
 
 def healthz():
@@ -43,10 +56,47 @@ def healthz():
 
 def handle_http_error(error: HTTPException):
     """Plain pages for browsers, JSON for API clients."""
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if _wants_json():
         return jsonify({"error": error.name, "message": error.description}), error.code
     template = f"errors/{error.code}.html"
     try:
         return render_template(template, error=error), error.code
     except Exception:  # noqa: BLE001  no dedicated page for this code
         return render_template("errors/generic.html", error=error), error.code
+
+
+def handle_database_error(error: DBAPIError):
+    """503 "try again in a minute" while the database is unreachable; other errors stay 500s."""
+    if not database_unreachable(error):
+        raise error
+    # The endpoint, not the path: a business's path is its private link.
+    log.warning(
+        "database unreachable, %s answered 503: %s", request.endpoint, type(error.orig).__name__
+    )
+    unavailable = ServiceUnavailable(
+        "CertMatch is temporarily unavailable. Please try again in a minute."
+    )
+    if _wants_json():
+        response = jsonify({"error": unavailable.name, "message": unavailable.description})
+    else:
+        # Rendered without the context processors: Flask-Login's would load the signed-in
+        # user from the very database that is down.
+        template = current_app.jinja_env.get_template("errors/503.html")
+        response = make_response(template.render(error=unavailable))
+    response.status_code = unavailable.code
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    """Tell whether a database error means the connection is lost or cannot be made."""
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if not isinstance(original, psycopg.OperationalError):
+        return False
+    return original.sqlstate is None or original.sqlstate.startswith(UNREACHABLE_SQLSTATES)
