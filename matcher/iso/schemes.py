@@ -43,6 +43,10 @@ CONFIDENCE_WORDS = {
     "single-secondary": "one secondary source only, not verified",
     "UNCERTAIN": "no source found",
 }
+NOTHING_ON_FILE = (
+    "Not in CertMatch's reference list: check the body's member page on the IAF / Global ACI "
+    "website for this sub-scope before confirming."
+)
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,3 @@ def recognition_of(acronym: str, scheme: str) -> Recognition:
         source=None,
         confidence=None,
     )
-
-
-NOTHING_ON_FILE = (
-    "Not in CertMatch's reference list: check the body's member page on the IAF / Global ACI "
-    "website for this sub-scope before confirming."
-)

@@ -190,3 +190,16 @@ def test_a_cbs_admin_page_says_in_plain_words_what_its_body_counts_for(admin_cli
     assert "Body counts for</dt><dd>ISO 9001 (quality), ISO 14001 (environment)" in page
     assert "Not offered for ISO/IEC 27001 (information security)" in page
     assert "[S1]" not in page and "[S2]" not in page
+
+
+def test_a_cb_moving_to_a_body_not_confirmed_for_isms_loses_its_iso_27001_keys(db):
+    cb = make_cb(db, scope=BOTH)
+    assert {k[2] for k in assert_keys_match_a_full_rebuild(db) if k[0] == cb.id} == {
+        "iso9001",
+        "iso27001",
+    }
+    cb.accreditation_body_id = make_body(db, schemes=("QMS",)).id
+    db.add(cb)
+    db.commit()
+    kept = assert_keys_match_a_full_rebuild(db)
+    assert {k[2] for k in kept if k[0] == cb.id} == {"iso9001"}
