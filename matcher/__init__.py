@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
 
-    from matcher import queue, web
+    from matcher import queue, web, wording
     from matcher.extensions import csrf, limiter
     from matcher.web import form_errors, security
 
@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     form_errors.init_app(app)
+    wording.init_app(app)
 
     from matcher.cli import register_commands
 

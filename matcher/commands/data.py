@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from matcher.migrations import upgrade
+from matcher.wording import plural
 
 
 @click.group("db")
@@ -46,10 +47,11 @@ def import_providers_command(csv_file: str, verified: bool) -> None:
             session.rollback()
             for error in errors:
                 click.echo(str(error), err=True)
-            click.echo(f"{len(errors)} bad row(s): nothing imported.", err=True)
+            click.echo(f"{plural(len(errors), 'bad row')}: nothing imported.", err=True)
             sys.exit(1)
         created = import_rows(session, rows, verified=verified)
-    click.echo(f"imported {len(created)} provider(s)" + (" as verified" if verified else ""))
+    as_verified = " as verified" if verified else ""
+    click.echo(f"imported {plural(len(created), 'provider')}{as_verified}")
 
 
 FORCE_FLAG = "--i-know-this-is-not-production"

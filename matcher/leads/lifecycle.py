@@ -19,6 +19,7 @@ from matcher.models import LeadOffer, OfferStatus, Provider, QuoteRequest, Reque
 from matcher.outbox import queue_mail
 from matcher.providers import track_record
 from matcher.quotes.outcomes import end_open_offers
+from matcher.wording import plural
 
 CLOSE_AFTER_DAYS = 30
 # Requests in these states close once they are this old (counted from confirmation).
@@ -189,8 +190,7 @@ def time_left(expires_at: datetime, now: datetime) -> str:
     if hours < 24:
         return track_record.duration_text(hours)
     days, rest = divmod(round(hours), 24)
-    text = "1 day" if days == 1 else f"{days} days"
-    return text + (f" {rest} hours" if rest > 1 else " 1 hour" if rest == 1 else "")
+    return plural(days, "day") + (f" {plural(rest, 'hour')}" if rest else "")
 
 
 # ---------------------------------------------------------------- the provider's inbox

@@ -13,6 +13,7 @@ from statistics import median
 from sqlmodel import Session, col, func, select, update
 
 from matcher.models import LeadOffer, OfferStatus, Provider
+from matcher.wording import plural
 
 # A provider answered when it quoted or declined; an offer withdrawn before it could answer
 # (cancelled, never responded) does not count against it, and one withdrawn after it quoted
@@ -124,12 +125,12 @@ def track_record(provider: Provider) -> TrackRecord:
 def duration_text(hours: float) -> str:
     """A duration in words: '45 minutes', '5 hours', '2 days 3 hours'."""
     if hours < 1:
-        return f"{max(round(hours * 60), 1)} minutes"
+        return plural(max(round(hours * 60), 1), "minute")
     whole = round(hours)
     if whole < 48:
-        return "1 hour" if whole == 1 else f"{whole} hours"
+        return plural(whole, "hour")
     days, rest = divmod(whole, 24)
-    return f"{days} days" + (f" {rest} hours" if rest else "")
+    return plural(days, "day") + (f" {plural(rest, 'hour')}" if rest else "")
 
 
 def _expire_loaded(session: Session, provider_id: int) -> None:

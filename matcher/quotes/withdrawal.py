@@ -45,6 +45,7 @@ from matcher.outbox import queue_job, queue_mail
 from matcher.providers import track_record
 from matcher.providers.vouching import PROVIDER_SUSPENDED, provider_rows, why_not_vouched
 from matcher.quotes.figures import total_of
+from matcher.wording import plural
 
 UNDECIDED_QUOTES = (QuoteStatus.INDICATIVE, QuoteStatus.FIRM)
 REMATCH_TRIGGER = "suspension"
@@ -189,7 +190,7 @@ def _tell_provider_of_late_leads(session: Session, provider_id: int, count: int,
         session,
         template="provider_leads_released",
         to=provider.email,
-        subject=f"{count} more lead{'s' if count != 1 else ''} withdrawn from you on CertMatch",
+        subject=f"{plural(count, 'more lead')} withdrawn from you on CertMatch",
         context={"provider": provider, "count": count, "reason": reason},
         provider_id=provider_id,
     )

@@ -56,7 +56,7 @@ def test_an_admin_sees_why_each_provider_was_offered_and_re_runs_matching(
     page.goto(f"{live_server}/admin/requests/{request_id}")
     text = main_text(page)
     assert "Acme Widgets Ltd" in text  # admins see the business
-    assert "2 provider(s) passed every hard filter" in text
+    assert "2 providers passed every hard filter" in text
     removed = dict(
         tuple(row.split("\t"))
         for row in page.locator("table:has(th:text('Hard filter')) tbody tr").all_inner_texts()
@@ -77,7 +77,7 @@ def test_an_admin_sees_why_each_provider_was_offered_and_re_runs_matching(
     # A CB verified after the match: re-running matching offers it the free slot.
     make_provider(db, name="Ridings Audit Services", email="office@ridings.example")
     page.get_by_role("button", name="Re-run matching").click()
-    page.wait_for_selector("text=1 new provider(s) invited.")
+    page.wait_for_selector("text=1 new provider invited.")
     runs = page.locator("h3", has_text="· admin ·")
     assert runs.count() == 1 and "1 offered" in runs.inner_text()
     offered = page.locator("table:has(th:text('Answer by')) tbody").inner_text()

@@ -99,7 +99,7 @@ def test_a_consultant_joins_is_verified_by_an_admin_and_then_sees_leads(
     # The request nobody fitted: re-running matching now finds the new consultant.
     admin.goto(f"{live_server}/admin/requests/{request_id}")
     admin.get_by_role("button", name="Re-run matching").click()
-    admin.wait_for_selector("text=1 new provider(s) invited.")
+    admin.wait_for_selector("text=1 new provider invited.")
 
     jo.goto(f"{live_server}/provider/")
     assert f"{STANDARDS['iso9001']} · 45 employees" in main_text(jo)

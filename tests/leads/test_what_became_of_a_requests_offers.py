@@ -65,6 +65,6 @@ def test_the_business_and_the_admins_hear_the_same_outcomes(db):
     assert stall.reasons[:4] == [
         "1 declined",
         "1 did not answer in time",
-        "2 quote(s) turned down by the business",
-        "1 offer(s) cancelled before an answer",
+        "2 quotes turned down by the business",
+        "1 offer cancelled before an answer",
     ]

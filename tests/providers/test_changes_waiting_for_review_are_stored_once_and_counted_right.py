@@ -75,4 +75,4 @@ def test_the_dashboard_counts_only_providers_with_changes_waiting(client, db):
     admin = make_admin(db)
     assert login(client, admin.email, ADMIN_PASSWORD).status_code == 303
     page = client.get("/admin/").get_data(as_text=True)
-    assert '<span class="badge warn">1</span> profile change(s) waiting for review' in page
+    assert '<span class="badge warn">1</span> profile change waiting for review' in page

@@ -194,7 +194,7 @@ def test_quotes_the_business_turned_down_count_as_why(client, db):
 
     assert _listed(_admin(client, db)) == [turned_down.id]
     page = client.get("/admin/requests/stalled").get_data(as_text=True)
-    assert "<li>1 quote(s) turned down by the business</li>" in page
+    assert "<li>1 quote turned down by the business</li>" in page
     assert "<li>1 did not answer in time</li>" in page
     assert "declined</li>" not in page
     # Its offer was cancelled by the turning down: told once, as what the business did.
@@ -214,8 +214,8 @@ def test_offers_cancelled_before_an_answer_are_counted_and_told(client, db):
     assert _listed(_admin(client, db)) == [quote_request.id]
     page = client.get("/admin/requests/stalled").get_data(as_text=True)
     assert "<li>1 declined</li>" in page
-    assert "<li>1 quote(s) turned down by the business</li>" in page
-    assert "<li>1 offer(s) cancelled before an answer</li>" in page
+    assert "<li>1 quote turned down by the business</li>" in page
+    assert "<li>1 offer cancelled before an answer</li>" in page
     assert "<li>3 of 6 offered: no open offer</li>" in page
 
 
@@ -297,7 +297,7 @@ def test_the_queue_pages_fifty_at_a_time_oldest_first(client, db):
     _admin(client, db)
     page = client.get("/admin/requests/stalled").get_data(as_text=True)
     assert ROW.findall(page) == [str(i) for i in ids[:50]]
-    assert "51 request(s)." in page
+    assert "51 requests." in page
     assert 'href="/admin/requests/stalled?page=2">Next page' in page
     assert _listed(client, "/admin/requests/stalled?page=2") == ids[50:]
     assert _listed(client, "/admin/requests/stalled?page=3") == []

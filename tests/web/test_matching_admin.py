@@ -94,7 +94,7 @@ def test_re_run_matching_offers_only_new_providers_within_the_limits(client, db)
     fresh(db)
     offered = db.exec(select(LeadOffer.provider_id).where(LeadOffer.request_id == request_id))
     assert sorted(offered.all()) == [first.id, later.id]
-    assert "1 new provider(s) invited" in client.get(response.location).get_data(as_text=True)
+    assert "1 new provider invited" in client.get(response.location).get_data(as_text=True)
     # Again: nobody new fits, nothing is offered twice.
     client.post(f"/admin/requests/{request_id}/rematch", data={"csrf_token": csrf(page)})
     fresh(db)

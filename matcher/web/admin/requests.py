@@ -19,6 +19,7 @@ from matcher.web.admin.queries import (
 from matcher.web.auth.guards import admin_required
 from matcher.web.bounds import page_arg
 from matcher.web.forms import SafeForm
+from matcher.wording import plural
 
 QUEUES = {
     "unmatched": ("Unmatched: nobody fits", [RequestStatus.UNMATCHED]),
@@ -103,7 +104,7 @@ def request_rematch(request_id: int):
     if outcome.run is None:
         flash("This request is no longer open to matching.", "error")
     elif outcome.offers:
-        flash(f"{len(outcome.offers)} new provider(s) invited.", "success")
+        flash(f"{plural(len(outcome.offers), 'new provider')} invited.", "success")
     else:
         flash("No new provider fits within the limits (three open, six in total).")
     return redirect(url_for("admin.request_detail", request_id=request_id), code=303)

@@ -32,6 +32,7 @@ from matcher.web.admin.queries import PAGE_SIZE, queue_sizes
 from matcher.web.admin.requests import QUEUES
 from matcher.web.auth.guards import admin_required
 from matcher.web.bounds import page_arg
+from matcher.wording import plural
 
 STALLED_STATUSES = (RequestStatus.CONFIRMED, RequestStatus.MATCHED)
 # A firm quote the business still has to decide on (FIRM_OR_ACCEPTED) means it is not stuck.
@@ -63,8 +64,13 @@ class Stall:
             for number, words in (
                 (outcomes.declined, "declined"),
                 (outcomes.expired, "did not answer in time"),
-                (outcomes.turned_down, "quote(s) turned down by the business"),
-                (outcomes.cancelled, "offer(s) cancelled before an answer"),
+            )
+            if number
+        ] + [
+            f"{plural(number, noun)} {words}"
+            for number, noun, words in (
+                (outcomes.turned_down, "quote", "turned down by the business"),
+                (outcomes.cancelled, "offer", "cancelled before an answer"),
             )
             if number
         ]

@@ -15,6 +15,7 @@ from matcher.quotes import comparison, decisions
 from matcher.quotes.errors import NotFound, QuoteError
 from matcher.web.forms import SafeForm, choice_list, strip_filter
 from matcher.web.public import bp
+from matcher.wording import plural
 
 
 class ActionForm(SafeForm):
@@ -25,7 +26,7 @@ class RatingForm(SafeForm):
     stars = RadioField(
         "Your rating",
         [InputRequired("Choose from 1 to 5 stars.")],
-        choices=choice_list((str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)),
+        choices=choice_list((str(n), plural(n, "star")) for n in range(5, 0, -1)),
     )
     comment = TextAreaField(
         "A comment (optional)", [Optional(), Length(max=2000)], filters=[strip_filter]
