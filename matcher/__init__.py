@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
 
-    from matcher import queue, web, wording
+    from matcher import labels, queue, web, wording
     from matcher.extensions import csrf, limiter
     from matcher.web import form_errors, security
 
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     form_errors.init_app(app)
     wording.init_app(app)
+    labels.init_app(app)
 
     from matcher.cli import register_commands
 

@@ -17,16 +17,12 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matcher.iso import reference
+from matcher.labels import TRAVEL
 from matcher.models import ProviderKind, TravelPolicy
 from matcher.web.forms import SafeForm, choice_list, phone_validator, strip_filter
 from matcher.web.provider.price_list_forms import finite
 
-TRAVEL_CHOICES = [
-    ("", "Not stated"),
-    (TravelPolicy.INCLUDED.value, "Included in the day rate"),
-    (TravelPolicy.ESTIMATE.value, "Estimated in each quote"),
-    (TravelPolicy.AT_COST.value, "Charged at cost"),
-]
+TRAVEL_CHOICES = [("", "Not stated"), *((p.value, TRAVEL[p.value]) for p in TravelPolicy)]
 
 MONEY = [
     Optional(),

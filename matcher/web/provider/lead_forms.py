@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from matcher.labels import FEE_TYPES as FEE_TYPE_LABELS
 from matcher.quotes.answers import DECLINE_REASONS
 from matcher.quotes.figures import validate_figures
 from matcher.quotes.quote_math import FEE_TYPES, TRAVEL_CHOICES
@@ -27,7 +28,7 @@ TRAVEL_LABELS = {
     "estimate": "A fixed estimate (enter it below)",
     "at_cost": "Charged at cost",
 }
-FEE_LABELS = {"fixed": "A fixed fee for the whole project", "daily": "A day rate x days"}
+FEE_LABELS = FEE_TYPE_LABELS
 
 
 def _figure(label: str):
