@@ -106,9 +106,9 @@ def test_the_comparison_shows_who_the_providers_are_and_how_they_answer(app, cli
     assert "firm quote expected by" in _cell(page, rough.id, "Response")
     assert "no ratings yet" in _cell(page, firm.id, "Rating")
     assert "We know your sector." in _cell(page, firm.id, "Message")
-    actions = _cell(page, firm.id, "")
+    actions = _cell(page, firm.id, "Decision")
     assert "Accept this quote" in actions
-    assert "Accept this quote" not in _cell(page, rough.id, "")
+    assert "Accept this quote" not in _cell(page, rough.id, "Decision")
     assert "5,000.00 GBP" in _cell(page, rough.id, "Three-year total")
 
 
