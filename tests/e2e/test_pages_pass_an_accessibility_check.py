@@ -85,6 +85,10 @@ def test_the_journeys_pages_have_no_serious_accessibility_violation(
     found += _check(axe, page, "request-form")
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_selector("[data-error-summary]")
+    # static/forms.js (script-src 'self') takes the reader to the summary, and a link to its field.
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    page.locator("[data-error-summary] a[href='#email']").click()
+    assert page.evaluate("document.activeElement.id") == "email"
     found += _check(axe, page, "request-form-errors")
 
     provider = browser.new_context(viewport={"width": width, "height": 900})
