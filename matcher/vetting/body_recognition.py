@@ -43,14 +43,8 @@ def set_body_suspended(
     Audit-logged as `actor_id`'s, only when the flag moves: a double click logs once.
     Returns the body and whether its flag moved, or None when there is no such body.
     """
-    # Locked first: two admins pressing the button at once free and mail once. FOR NO KEY
-    # UPDATE, as a plain UPDATE: the CBs' rows that reference it are not held back.
-    body = session.exec(
-        select(AccreditationBody)
-        .where(AccreditationBody.id == body_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    # Locked first: two admins pressing the button at once free and mail once.
+    body = lock_body(session, body_id)
     if body is None:
         return None
     if body.suspended == suspended:
@@ -128,3 +122,17 @@ def _tell_cb(
         },
         provider_id=cb.id,
     )
+
+
+def lock_body(session: Session, body_id: int) -> AccreditationBody | None:
+    """Lock a body's row for the rest of the transaction and return it, freshly read.
+
+    FOR NO KEY UPDATE, as a plain UPDATE takes: the CBs' rows that reference the body are not
+    held back by it.
+    """
+    return session.exec(
+        select(AccreditationBody)
+        .where(AccreditationBody.id == body_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()

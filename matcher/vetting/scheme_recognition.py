@@ -31,6 +31,7 @@ from matcher.models import (
 from matcher.providers.recognition import refresh_recognised
 from matcher.providers.vouching import BODY_NOT_RECOGNISED, provider_rows
 from matcher.quotes.withdrawal import take_back_lead
+from matcher.vetting.body_recognition import lock_body
 
 DECISIONS = (CONFIRMED, REJECTED)
 
@@ -53,12 +54,7 @@ def decide_scheme(
     if scheme not in SCHEMES or status not in DECISIONS:
         return None
     # Locked first, as a body suspension does: two admins at once decide once.
-    body = session.exec(
-        select(AccreditationBody)
-        .where(AccreditationBody.id == body_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    body = lock_body(session, body_id)
     if body is None:
         return None
     row = session.exec(
