@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from matcher.links import absolute_url
-from matcher.models import Provider, Role, User, utcnow
+from matcher.models import AccreditationBody, Provider, Role, User, utcnow
 from matcher.outbox import queue_mail
 from matcher.providers import audit_log, qualification_review, reviewed_changes
 from matcher.providers import profiles as providers
@@ -118,6 +118,17 @@ def _without_time(pending: dict | None) -> dict:
     return {k: v for k, v in (pending or {}).items() if k != "submitted_at"}
 
 
+_FIELD_WORDS = {"accreditation_body_id": "accreditation body"}
+
+
+def _in_words(session: Session, name: str, value: Any) -> str:
+    """A parked value as an admin reads it: a body by its acronym, not its row id."""
+    if name == "accreditation_body_id" and value is not None:
+        body = session.get(AccreditationBody, value)
+        return body.acronym if body else str(value)
+    return "none" if value is None else str(value)
+
+
 def _changes_submitted(
     session: Session, provider: Provider, before: dict[str, list], *, actor_id: int | None
 ) -> None:
@@ -128,7 +139,9 @@ def _changes_submitted(
         wanted = {"scope": [tuple(pair) for pair in pending["scope"]]}
         lines.append(describe_coverage_change({"scope": before["scope"]}, wanted))
     lines += [
-        f"{name.replace('_', ' ')} {getattr(provider, name)} -> {pending[name]}"
+        f"{_FIELD_WORDS.get(name, name.replace('_', ' '))} "
+        f"{_in_words(session, name, getattr(provider, name))} -> "
+        f"{_in_words(session, name, pending[name])}"
         for name in reviewed_changes.PARKED_FIELDS
         if name in pending
     ]
