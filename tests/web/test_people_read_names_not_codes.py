@@ -50,6 +50,17 @@ def test_the_admin_pages_show_names_labels_and_formatted_phones(client, db):
     assert "<dd>Germany</dd>" in provider_page and "at_cost" not in provider_page
 
 
+def test_a_change_waiting_for_review_is_shown_in_words(client, db):
+    cb = make_provider(db)
+    cb.pending_changes = {"scope": [["iso9001", 18]], "submitted_at": "2026-01-05T10:00:00"}
+    db.add(cb)
+    db.commit()
+    make_admin(db)
+    assert login(client, "admin@certmatch.example", ADMIN_PASSWORD).status_code == 303
+    page = client.get(f"/admin/providers/{cb.id}").get_data(as_text=True)
+    assert "ISO 9001 (quality) × 18" in page and "iso9001 ×" not in page
+
+
 def test_mails_after_acceptance_show_the_phone_formatted(app):
     req = SimpleNamespace(company_name="Acme", contact_name="Ann", email="a@x.example", phone=PHONE)
     provider = SimpleNamespace(name="CB", email="cb@x.example", phone=PHONE, website=None)

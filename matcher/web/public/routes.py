@@ -7,10 +7,6 @@ from matcher.businesses.quote_requests import RequestDetails
 from matcher.db import get_session
 from matcher.extensions import limiter
 from matcher.iso.reference import (
-    CERTIFICATION_STATUSES,
-    SERVICES,
-    STANDARDS,
-    TIMELINES,
     iaf_sectors,
 )
 from matcher.leads import invitations
@@ -85,11 +81,7 @@ def render_request_page(quote_request, token: str, *, form=None, status: int = 2
         req=quote_request,
         form=form or ConfirmForm(formdata=None),
         token=token,
-        standards=STANDARDS,
         sectors=iaf_sectors(),
-        services=SERVICES,
-        statuses=CERTIFICATION_STATUSES,
-        timelines=TIMELINES,
         invitation=invitations.invitation_summary(get_session(), quote_request.id),
         **{**actions.page_context(get_session(), quote_request), **extra},
     ), status
