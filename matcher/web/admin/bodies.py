@@ -12,6 +12,7 @@ from matcher.vetting import body_recognition, scheme_recognition
 from matcher.web.admin import bp
 from matcher.web.admin.forms import BodyForm, BodyStatusForm, SchemeDecisionForm
 from matcher.web.auth.guards import admin_required
+from matcher.wording import plural
 
 
 @bp.route("/bodies", methods=["GET", "POST"])
@@ -78,7 +79,7 @@ def body_scheme(body_id: int, scheme: str):
     else:
         message = f"{what}: rejected. Its CBs are no longer offered these requests."
         if outcome.withdrawn:
-            message += f" {outcome.withdrawn} open lead(s) withdrawn and re-matched."
+            message += f" {plural(outcome.withdrawn, 'open lead')} withdrawn and re-matched."
     flash(message, "success")
     return redirect(back, code=303)
 
