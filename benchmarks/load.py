@@ -49,7 +49,15 @@ from matcher.demo.leads import DEMO_BUSINESS_EMAIL  # noqa: E402
 from matcher.embedded_redis import free_port  # noqa: E402
 from matcher.links import request_token  # noqa: E402
 from matcher.migrations import upgrade  # noqa: E402
-from matcher.models import LeadOffer, QuoteRequest, Role, User, utcnow  # noqa: E402
+from matcher.models import (  # noqa: E402
+    LeadOffer,
+    Provider,
+    ProviderStatus,
+    QuoteRequest,
+    Role,
+    User,
+    utcnow,
+)
 from tests.factories import request_form  # noqa: E402
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -241,8 +249,10 @@ def accounts(app, clients: int) -> dict:
         quote_request = session.exec(
             select(QuoteRequest).where(QuoteRequest.email == DEMO_BUSINESS_EMAIL)
         ).one()
-        rows = session.exec(
-            select(User.email, User.provider_id).where(User.provider_id.is_not(None))
+        rows = session.exec(  # verified ones: a pending provider's inbox sends it to its review
+            select(User.email, User.provider_id)
+            .join(Provider, Provider.id == User.provider_id)
+            .where(Provider.status == ProviderStatus.VERIFIED)
         ).all()[:clients]
         if len(rows) < clients:
             raise SystemExit(f"the demo market has {len(rows)} provider logins, not {clients}")
