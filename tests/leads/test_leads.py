@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from matcher.labels import phone_display
 from matcher.models import LeadOffer, OfferStatus, ProviderStatus, Quote, QuoteStatus
 from tests.auth_helpers import csrf_token
 from tests.lead_helpers import (
@@ -225,8 +226,10 @@ def test_contact_details_are_hidden_until_the_business_accepts_this_provider(app
     login(loser, provider_b.email, PROVIDER_PASSWORD)
     won = winner.get(f"/provider/leads/{offer_a.id}").get_data(as_text=True)
     assert all(secret in won for secret in secrets)
-    assert quote_request.phone in won
+    # Shown as a person reads it: phonenumbers' international format.
+    phone = phone_display(quote_request.phone)
+    assert phone != quote_request.phone and phone in won
     lost = loser.get(f"/provider/leads/{offer_b.id}").get_data(as_text=True)
-    assert not any(secret in lost for secret in secrets)
+    assert not any(secret in lost for secret in (*secrets, phone, quote_request.phone))
     assert "Not chosen" in lost
     assert fresh(db, Quote, quote_a.id).status == QuoteStatus.ACCEPTED
