@@ -4,9 +4,11 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -18,6 +20,20 @@ POSTGRESQL_OPTIONS = "-c jit=off -c plan_cache_mode=force_custom_plan"
 # Ids per IN (...) list: far below SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter
 # limits, even for a statement that names the list twice.
 IN_CHUNK = 5000
+# SQLSTATEs of a server gone or not taking connections: connection exceptions (08...), its
+# shutdown or start-up (57P..), no connection slot left (53300). psycopg's own connection
+# failures carry none. Any other database error (a deadlock, a cancelled query) is a bug.
+UNREACHABLE_SQLSTATES = ("08", "57P", "53300")
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    """Tell whether a database error means the connection is lost or cannot be made."""
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if not isinstance(original, psycopg.OperationalError):
+        return False
+    return original.sqlstate is None or original.sqlstate.startswith(UNREACHABLE_SQLSTATES)
 
 
 def in_chunks(ids: Iterable[int]) -> Iterator[list[int]]:

@@ -1,15 +1,17 @@
 """Send outbox mail: at most once per row, even when the job runs twice."""
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, or_, select, update
 
 from matcher.businesses.retention import MAIL_PURGED
-from matcher.db import transaction
+from matcher.db import database_unreachable, transaction
 from matcher.dispatch import job_is_running
 from matcher.mailer import deliver, smtp_configured
 from matcher.models import OutboxMessage, OutboxStatus, utcnow
@@ -25,6 +27,9 @@ STALE_CLAIM = timedelta(minutes=5)
 # MAIL_RETRY_HOURS after the mail was written: an SMTP outage of a day loses nothing.
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+# How long a worker keeps trying to record a delivered mail while the database is unreachable:
+# well inside the mail job's RQ timeout (180 s), longer than a restart or a failover takes.
+RECORD_SENT_PATIENCE = timedelta(seconds=90)
 
 
 @with_app_context
@@ -66,11 +71,33 @@ def send_mail(message_id: int) -> str:
             type(exc).__name__,
         )
         raise
-    if not _finish(message_id, claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None):
+    if not _record_sent(message_id, claim):
         # Delivered, but after the sweeper handed the row to another worker (a send longer
         # than STALE_CLAIM): that worker's result stands, even if it is a second copy.
         log.warning("mail %s delivered after its claim went stale", message_id)
     return "sent"
+
+
+def _record_sent(message_id: int, claim: datetime) -> bool:
+    """Mark a delivered mail sent, waiting out a database that went away meanwhile.
+
+    The SMTP server has it: a job failing now would leave the row `sending`, and the sweeper
+    would send a second copy. So a lost connection (a PostgreSQL restart, a failover) is
+    retried for up to RECORD_SENT_PATIENCE before the job gives up.
+    """
+    deadline = time.monotonic() + RECORD_SENT_PATIENCE.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            return _finish(
+                message_id, claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None
+            )
+        except DBAPIError as exc:
+            if not database_unreachable(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("mail %s delivered; database unreachable, recording it again", message_id)
+            time.sleep(pause)
+            pause = min(pause * 2, 8.0)
 
 
 def _error_text(exc: Exception) -> str:

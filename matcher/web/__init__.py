@@ -2,22 +2,17 @@
 
 import logging
 
-import psycopg
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from matcher.db import get_session
+from matcher.db import database_unreachable, get_session
 from matcher.queue import redis_is_up
 from matcher.web.bounds import BoundedIntConverter
 
 log = logging.getLogger(__name__)
 
-# SQLSTATEs of a server gone or not taking connections: connection exceptions (08...), its
-# shutdown or start-up (57P..), no connection slot left (53300). psycopg's own connection
-# failures carry none. Any other database error (a deadlock, a cancelled query) is a bug.
-UNREACHABLE_SQLSTATES = ("08", "57P", "53300")
 RETRY_AFTER_SECONDS = 60
 
 
@@ -90,13 +85,3 @@ def handle_database_error(error: DBAPIError):
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
-
-
-def database_unreachable(error: DBAPIError) -> bool:
-    """Tell whether a database error means the connection is lost or cannot be made."""
-    if error.connection_invalidated:
-        return True
-    original = error.orig
-    if not isinstance(original, psycopg.OperationalError):
-        return False
-    return original.sqlstate is None or original.sqlstate.startswith(UNREACHABLE_SQLSTATES)
