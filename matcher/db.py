@@ -31,6 +31,10 @@ def database_unreachable(error: DBAPIError) -> bool:
     if error.connection_invalidated:
         return True
     original = error.orig
+    # psycopg's InterfaceError is a connection already closed under us ("the connection is
+    # closed"): the server went away between two statements.
+    if isinstance(original, psycopg.InterfaceError):
+        return True
     if not isinstance(original, psycopg.OperationalError):
         return False
     return original.sqlstate is None or original.sqlstate.startswith(UNREACHABLE_SQLSTATES)

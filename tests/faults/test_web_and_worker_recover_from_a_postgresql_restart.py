@@ -102,7 +102,7 @@ def test_web_and_worker_recover_from_a_postgresql_restart_and_lose_no_accepted_r
     quiet.stop()
     loaded, quietly = dict(businesses.statuses()), dict(quiet.statuses())
     print(f"postgresql restarts: pages {loaded} under load, {dict(after)} back, {quietly} after")
-    assert 500 not in loaded, "while the database is down a page says 503, try again"
+    assert 500 not in loaded, "while the database is down a page says 503: " + processes.log("web")
     assert set(quiet.statuses()) == {303}, "no page fails after a restart"
     assert web.get("/healthz")[0] == 200
 

@@ -85,12 +85,20 @@ def test_a_logged_in_providers_page_answers_503_too(app, client, db):
     ("error", "status"),
     [
         (InterfaceError("q", {}, psycopg.InterfaceError("gone"), connection_invalidated=True), 503),
+        (InterfaceError("q", {}, psycopg.InterfaceError("the connection is closed")), 503),
         (OperationalError("SELECT 1", {}, psycopg.errors.AdminShutdown("shutting down")), 503),
         (OperationalError("SELECT 1", {}, psycopg.errors.DeadlockDetected("deadlock")), 500),
         (OperationalError("SELECT 1", {}, psycopg.errors.QueryCanceled("timeout")), 500),
         (OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), 500),
     ],
-    ids=["connection lost", "server shutting down", "deadlock", "query cancelled", "sqlite"],
+    ids=[
+        "connection lost",
+        "connection closed",
+        "server shutting down",
+        "deadlock",
+        "query cancelled",
+        "sqlite",
+    ],
 )
 def test_only_a_lost_or_refused_connection_is_a_503(app, error, status):
     def fails():
