@@ -89,5 +89,20 @@ def throwaway_database(server_url: str | None, tmp_dir: str) -> Iterator[str]:
         admin.dispose()
 
 
+SECRET = "benchmark-secret-key"
+
+
+def app_settings(database_url: str, redis_url: str, smtp_port: int) -> dict[str, str]:
+    """The environment a benchmark's app, workers and cron share (as strings, for processes)."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": SECRET,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "BASE_URL": "http://certmatch.bench",
+    }
+
+
 def noop() -> None:
     """The baseline job: nothing at all."""

@@ -26,7 +26,13 @@ from rq import Queue  # noqa: E402
 from rq.job import JobStatus  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from benchmarks.common import claimed_redis_database, machine, summary, throwaway_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    app_settings,
+    claimed_redis_database,
+    machine,
+    summary,
+    throwaway_database,
+)
 from matcher import create_app  # noqa: E402
 from matcher.db import transaction  # noqa: E402
 from matcher.links import request_token  # noqa: E402
@@ -36,7 +42,6 @@ from tests.conftest import SMTPSink  # noqa: E402
 from tests.factories import request_form  # noqa: E402
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-SECRET = "benchmark-secret-key"
 
 
 def _wait(predicate, timeout: float = 30.0) -> None:
@@ -60,14 +65,7 @@ def main() -> None:
         throwaway_database(os.environ.get("DATABASE_URL"), tmp) as url,
     ):
         upgrade(url)
-        settings = {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": SECRET,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(sink.port),
-            "BASE_URL": "http://certmatch.bench",
-        }
+        settings = app_settings(url, redis_url, sink.port)
         app = create_app({**settings, "RATELIMIT_ENABLED": False, "SMTP_PORT": sink.port})
         from matcher.demo.data import seed_demo
 

@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from benchmarks.common import (  # noqa: E402
+    SECRET,
     claimed_redis_database,
     machine,
     percentile,
@@ -62,7 +63,6 @@ from tests.factories import request_form  # noqa: E402
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 ERROR = re.compile(r'class="[^"]*error[^"]*"[^>]*>\s*([^<]{1,120})')
-SECRET = "benchmark-secret-key"
 NO_LIMIT = "1000000 per minute"
 
 

@@ -27,7 +27,12 @@ from rq import Queue  # noqa: E402
 from sqlalchemy import create_engine, func, update  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
-from benchmarks.common import claimed_redis_database, machine, throwaway_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    app_settings,
+    claimed_redis_database,
+    machine,
+    throwaway_database,
+)
 from matcher import create_app  # noqa: E402
 from matcher.businesses.quote_requests import confirm_request  # noqa: E402
 from matcher.db import transaction  # noqa: E402
@@ -45,8 +50,6 @@ from matcher.models import (  # noqa: E402
 )
 from tests.conftest import SMTPSink  # noqa: E402
 from tests.factories import make_request  # noqa: E402
-
-SECRET = "benchmark-secret-key"
 
 
 def _wait(predicate, timeout: float, poll: float = 0.1) -> None:
@@ -132,14 +135,7 @@ def one_run(workers: int, count: int, sink: SMTPSink, timeout: float) -> dict:
         throwaway_database(database, "") as url,
     ):
         upgrade(url)
-        settings = {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": SECRET,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(sink.port),
-            "BASE_URL": "http://certmatch.bench",
-        }
+        settings = app_settings(url, redis_url, sink.port)
         app = create_app({**settings, "RATELIMIT_ENABLED": False, "SMTP_PORT": sink.port})
         ids = prepare(app, url, count)
         env = {**os.environ, **settings, "CERTMATCH_TESTING": "1"}
